@@ -1,0 +1,101 @@
+"""Demo data for the embedded run: one user per role, a demo platform, synthetic reports.
+
+Loading twice adds nothing twice: users and token are remembered in the data folder and
+reports are idempotent on their external ids.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from casework import accounts, roles
+from reports import synthetic
+from reports.intake import CheckedMedia, Upload, raw_payload, receive_report
+from reports.media import inspect
+from reports.models import Platform
+from reports.schemas import ReportIn
+from reports.tokens import create_intake_token
+
+DEMO_USERS = {
+    "reviewer": roles.REVIEWER,
+    "lead": roles.ESCALATION_LEAD,
+    "lead2": roles.ESCALATION_LEAD,
+    "auditor": roles.AUDITOR,
+    "admin": roles.ADMIN,
+}
+DEMO_PLATFORM = "demo-platform"
+ACTOR = "system:demo"
+
+
+def load(state_file: Path) -> dict[str, Any]:
+    """Ensure the demo users, token and reports exist; return the credentials to print."""
+    state = json.loads(state_file.read_text()) if state_file.exists() else {"users": {}}
+    User = get_user_model()
+    for username, role in DEMO_USERS.items():
+        if not User.objects.filter(username=username).exists():
+            password = secrets.token_urlsafe(12)
+            accounts.create_user(username, role=role, password=password, created_by=ACTOR)
+            state["users"][username] = {"role": role, "password": password}
+    if "token" not in state or not Platform.objects.filter(name=DEMO_PLATFORM).exists():
+        _, state["token"] = create_intake_token(DEMO_PLATFORM, created_by=ACTOR)
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    state_file.write_text(json.dumps(state, indent=2))
+    state_file.chmod(0o600)
+    state["reports_created"] = _load_reports()
+    return state
+
+
+def _reports() -> list[tuple[dict[str, Any], list[tuple[str, bytes]]]]:
+    now = timezone.now()
+    items = []
+    for n in range(10):
+        reason = ["csam", "csam_ai_generated", "csam", "grooming", "other"][n % 5]
+        # Reports 0 and 5 carry the same picture: the same content reported twice.
+        seed = n if n != 5 else 0
+        media = [(f"upload-{n}.jpg", synthetic.image_bytes(seed, "JPEG", (800, 600)))]
+        if n == 3:
+            media.append((f"upload-{n}.png", synthetic.image_bytes(100 + n, "PNG")))
+        if n == 7:
+            media = [(f"clip-{n}.mp4", synthetic.video_bytes(n))]
+        document = {
+            "source": ["user_report", "classifier", "hash_match"][n % 3],
+            "external_id": f"demo-{n}",
+            "reported_at": (now - timedelta(hours=n * 3)).isoformat(),
+            "reason": reason,
+            "description": f"Synthetic demo report {n} (drawn shapes, not real material).",
+            "child_in_imminent_danger": n == 2,
+            "jurisdiction": "US" if n % 2 else "GB",
+            "content": {"id": f"post-{n}", "url": f"https://demo.invalid/p/{n}"},
+            "uploader": {
+                "id": f"account-{n % 4}",
+                "screen_name": f"demo_user_{n % 4}",
+                "ip_events": [{"ip": f"192.0.2.{n + 1}", "type": "upload", "at": now.isoformat()}],
+            },
+            "reporter": {"id": f"reporter-{n}", "kind": "user" if n % 3 == 0 else "classifier"},
+        }
+        if n % 3 == 1:
+            document["classifier"] = {"name": "demo-classifier", "score": 0.9 + n / 1000}
+        items.append((document, media))
+    return items
+
+
+def _load_reports() -> int:
+    platform = Platform.objects.get(name=DEMO_PLATFORM)
+    created_count = 0
+    for document, files in _reports():
+        checked = [CheckedMedia(name, data, inspect(data, name)) for name, data in files]
+        _, created = receive_report(
+            platform=platform,
+            report=ReportIn.model_validate(document),
+            media=checked,
+            payload=raw_payload(document, [Upload('media', name, b'') for name, _ in files]),
+        )
+        created_count += created
+    return created_count

@@ -1,0 +1,54 @@
+"""Development secrets for the embedded run, made once and kept in the data folder."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def load_or_create(path: Path) -> dict[str, str]:
+    """Read the development secrets file, creating it (mode 0600) on first use."""
+    if path.exists():
+        return json.loads(path.read_text())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = base64.b64encode(secrets.token_bytes(32)).decode()
+    values = {"secret_key": secrets.token_urlsafe(50), "evidence_keys": f"dev1:{key}"}
+    # Write aside, then link into place: two processes starting at once agree on one file.
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(values, f)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return json.loads(path.read_text())
+
+
+def parse_evidence_keys(value: str) -> dict[str, bytes]:
+    """Parse EVIDENCE_KEYS ("id:base64key,id:base64key"); the first key encrypts new evidence."""
+    keys: dict[str, bytes] = {}
+    for item in value.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        key_id, sep, encoded = item.partition(":")
+        if not sep or not key_id:
+            raise ImproperlyConfigured("EVIDENCE_KEYS entries must look like id:base64key")
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"EVIDENCE_KEYS key {key_id!r} is not base64") from exc
+        if len(key) != 32:
+            raise ImproperlyConfigured(f"EVIDENCE_KEYS key {key_id!r} must be 32 bytes (AES-256)")
+        keys[key_id] = key
+    if not keys:
+        raise ImproperlyConfigured("EVIDENCE_KEYS holds no key")
+    return keys

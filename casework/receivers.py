@@ -1,0 +1,51 @@
+"""Audit events for what happens in the reports app and in the Django admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.admin.models import LogEntry
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from casework import audit
+from reports.signals import intake_token_created, report_received
+
+
+@receiver(report_received)
+def audit_report_received(sender: Any, report: Any, platform: Any, **kwargs: Any) -> None:
+    audit.record(
+        "report.received",
+        actor=f"platform:{platform.name}",
+        target=f"report:{report.pk}",
+        data={
+            "source": report.source,
+            "external_id": report.external_id,
+            "reason": report.reason,
+        },
+    )
+
+
+@receiver(intake_token_created)
+def audit_token_created(sender: Any, token: Any, created_by: str, **kwargs: Any) -> None:
+    audit.record(
+        "intake_token.created",
+        actor=created_by,
+        target=f"intake_token:{token.pk}",
+        data={"platform": token.platform.name, "prefix": token.prefix},
+    )
+
+
+@receiver(post_save, sender=LogEntry)
+def audit_admin_change(sender: Any, instance: LogEntry, created: bool, **kwargs: Any) -> None:
+    """Every add, change or delete made in the Django admin becomes an audit event."""
+    if not created:
+        return
+    kind = {1: "added", 2: "changed", 3: "deleted"}.get(instance.action_flag, "touched")
+    audit.record(
+        f"config.{kind}",
+        actor=f"user:{instance.user.get_username()}",
+        actor_user=instance.user,
+        target=f"{instance.content_type.app_label}.{instance.content_type.model}:{instance.object_id}",
+        data={"object": instance.object_repr, "change": instance.get_change_message()},
+    )

@@ -1,0 +1,21 @@
+"""The people who work in Casework, as Django groups."""
+
+from __future__ import annotations
+
+REVIEWER = "reviewer"
+ESCALATION_LEAD = "escalation_lead"
+AUDITOR = "auditor"
+ADMIN = "admin"
+
+ROLES = (REVIEWER, ESCALATION_LEAD, AUDITOR, ADMIN)
+# Roles that may see blurred previews of evidence.
+PREVIEW_ROLES = (REVIEWER, ESCALATION_LEAD, ADMIN)
+
+
+def has_role(user, *roles: str) -> bool:
+    """True if the user is active and in one of the roles (superusers count as admin)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser and ADMIN in roles:
+        return True
+    return user.groups.filter(name__in=roles).exists()

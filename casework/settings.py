@@ -1,0 +1,178 @@
+"""Casework settings, read from the environment (every variable is documented in README.md).
+
+With no DATABASE_URL, Casework runs on an embedded PostgreSQL and an embedded Redis kept in
+CASEWORK_DATA_DIR, with DEBUG on and development secrets generated once into that folder.
+With DEBUG off (the default whenever DATABASE_URL is set) it refuses to start without a real
+SECRET_KEY and EVIDENCE_KEYS.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from casework import devsecrets, embedded
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("CASEWORK_DATA_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from exc
+
+
+EMBEDDED_DATABASE = not os.environ.get("DATABASE_URL")
+DEBUG = env_bool("DEBUG", default=EMBEDDED_DATABASE)
+
+if DEBUG:
+    _dev = devsecrets.load_or_create(DATA_DIR / "dev-secrets.json")
+    SECRET_KEY = os.environ.get("SECRET_KEY") or _dev["secret_key"]
+    EVIDENCE_KEYS = devsecrets.parse_evidence_keys(
+        os.environ.get("EVIDENCE_KEYS") or _dev["evidence_keys"]
+    )
+else:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    if len(SECRET_KEY) < 32 or SECRET_KEY.startswith("django-insecure"):
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set to a random string of at least 32 characters when DEBUG is off"
+        )
+    if not os.environ.get("EVIDENCE_KEYS"):
+        raise ImproperlyConfigured(
+            "EVIDENCE_KEYS must be set when DEBUG is off (see README: Evidence keys)"
+        )
+    EVIDENCE_KEYS = devsecrets.parse_evidence_keys(os.environ["EVIDENCE_KEYS"])
+
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "").split(",")
+    if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "reports",
+    "casework",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "reports.limits.RequestSizeLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "casework.urls"
+WSGI_APPLICATION = "casework.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+if EMBEDDED_DATABASE:
+    DATABASE_URL = embedded.postgres_url(DATA_DIR)
+else:
+    DATABASE_URL = os.environ["DATABASE_URL"]
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
+DATABASES["default"]["TEST"] = {"NAME": "test_casework"}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- Celery -------------------------------------------------------------------------------
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or embedded.redis_url(DATA_DIR)
+CELERY_TASK_ACKS_LATE = True  # a task whose worker dies mid-way is delivered again
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # an unacknowledged message returns to the queue after this long
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
+}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stalled-media": {
+        "task": "reports.tasks.requeue_stalled_media",
+        "schedule": 300.0,
+    },
+}
+
+# --- Intake and evidence ------------------------------------------------------------------
+EVIDENCE_DIR = Path(os.environ.get("EVIDENCE_DIR", DATA_DIR / "evidence"))
+INTAKE_MAX_REQUEST_BYTES = env_int("INTAKE_MAX_REQUEST_BYTES", 100 * 1024 * 1024)
+INTAKE_MAX_MEDIA_COUNT = env_int("INTAKE_MAX_MEDIA_COUNT", 20)
+INTAKE_MAX_MEDIA_BYTES = env_int("INTAKE_MAX_MEDIA_BYTES", 50 * 1024 * 1024)
+INTAKE_MAX_IMAGE_PIXELS = env_int("INTAKE_MAX_IMAGE_PIXELS", 50_000_000)
+# Django's own limits must not undercut ours: the size middleware enforces them first.
+DATA_UPLOAD_MAX_MEMORY_SIZE = INTAKE_MAX_REQUEST_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = INTAKE_MAX_MEDIA_BYTES
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Casework's two commands, for a fresh machine with Python 3.11+:
+
+    python3 dev.py run    set up, start the embedded database and broker, load demo data,
+                          and run the web server, worker and scheduler until Ctrl-C
+    python3 dev.py test   set up, then run the linters and the whole test suite
+
+Setup makes .venv from requirements.lock (reinstalled only when the lock changes). The test
+command also installs the system packages the tests drive (docker-compose) when it can.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+STAMP = VENV / ".casework-installed"
+SYSTEM_PACKAGES = {"docker-compose": "docker-compose"}
+
+
+def say(message: str) -> None:
+    print(f"[casework] {message}", flush=True)
+
+
+def ensure_venv() -> None:
+    """Create .venv and install the locked dependencies if the lock changed since last time."""
+    if sys.version_info < (3, 11):
+        sys.exit("Casework needs Python 3.11 or newer.")
+    wanted = hashlib.sha256(
+        (ROOT / "requirements.lock").read_bytes() + (ROOT / "pyproject.toml").read_bytes()
+    ).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not PYTHON.exists():
+        say("creating .venv")
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    say("installing locked dependencies (first run takes a minute)")
+    pip = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-r", str(ROOT / "requirements.lock")], check=True)
+    subprocess.run([*pip, "--no-deps", "--no-build-isolation", "-e", str(ROOT)], check=True)
+    STAMP.write_text(wanted)
+
+
+def ensure_system_packages() -> None:
+    """Install the Debian packages the tests use, when this user may (root with apt-get)."""
+    missing = [pkg for cmd, pkg in SYSTEM_PACKAGES.items() if shutil.which(cmd) is None]
+    if not missing:
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        say(f"not installing {', '.join(missing)} (needs root and apt-get); those tests skip")
+        return
+    say(f"installing {', '.join(missing)} with apt-get")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+        check=True,
+        env=env,
+    )
+
+
+def run(args: list[str]) -> int:
+    ensure_venv()
+    os.chdir(ROOT)
+    os.execv(str(PYTHON), [str(PYTHON), "manage.py", "start", *args])
+    return 0  # not reached
+
+
+def test(args: list[str]) -> int:
+    ensure_venv()
+    ensure_system_packages()
+    os.chdir(ROOT)
+    bin_dir = VENV / "bin"
+    for step in (
+        [str(bin_dir / "ruff"), "check", "."],
+        [str(bin_dir / "ruff"), "format", "--check", "."],
+    ):
+        say(" ".join(step[0:1] and [Path(step[0]).name, *step[1:]]))
+        if subprocess.run(step).returncode != 0:
+            return 1
+    say("pytest")
+    code = subprocess.run([str(PYTHON), "-m", "pytest", *args]).returncode
+    if code == 5:
+        say("pytest collected no tests: that is a failure here")
+        return 1
+    return code
+
+
+def main() -> int:
+    commands = {"run": run, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__)
+        return 2
+    return commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""Taking in a report: validate everything first, then store all of it or none of it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from pydantic import ValidationError
+
+from reports import vault
+from reports.media import MediaInfo, MediaRefused, inspect
+from reports.models import Media, Platform, Report
+from reports.schemas import ReportIn
+from reports.signals import report_received
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Upload:
+    """One file as it arrived: where in the request, what it is called, its bytes."""
+
+    field: str
+    filename: str
+    data: bytes
+
+
+@dataclass
+class CheckedMedia:
+    filename: str
+    data: bytes
+    info: MediaInfo
+
+
+class IntakeRefused(Exception):
+    """The request cannot be taken; errors name every bad field."""
+
+    def __init__(self, status: int, errors: list[dict[str, str]]):
+        super().__init__(errors)
+        self.status = status
+        self.errors = errors
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    """("uploader", "ip_events", 0, "ip") -> "uploader.ip_events[0].ip"."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "body"
+
+
+def _status_for(statuses: set[int]) -> int:
+    for status in (413, 415, 422):
+        if status in statuses:
+            return status
+    return 422
+
+
+def validate(document: Any, uploads: list[Upload]) -> tuple[ReportIn, list[CheckedMedia]]:
+    """Validate the document and every file; raise IntakeRefused naming all problems."""
+    if not isinstance(document, dict):
+        raise IntakeRefused(422, [{"field": "body", "message": "must be a JSON object"}])
+    declared = document.get("media")
+    count = (len(declared) if isinstance(declared, list) else 0) + len(uploads)
+    if count > settings.INTAKE_MAX_MEDIA_COUNT:
+        raise IntakeRefused(
+            413,
+            [
+                {
+                    "field": "media",
+                    "message": f"{count} files, over the limit of {settings.INTAKE_MAX_MEDIA_COUNT}",
+                }
+            ],
+        )
+
+    errors: list[dict[str, str]] = []
+    statuses: set[int] = set()
+    try:
+        report = ReportIn.model_validate(document)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            message = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+            errors.append({"field": field_path(err["loc"]), "message": message})
+        statuses.add(422)
+        report = None
+
+    files = list(uploads)
+    if report is not None:
+        for i, item in enumerate(report.media):
+            try:
+                data = base64.b64decode(item.content_base64, validate=True)
+            except (binascii.Error, ValueError):
+                errors.append(
+                    {"field": f"media[{i}].content_base64", "message": "is not valid base64"}
+                )
+                statuses.add(422)
+                continue
+            files.append(Upload(f"media[{i}]", item.filename, data))
+
+    checked: list[CheckedMedia] = []
+    for upload in files:
+        try:
+            info = inspect(upload.data, upload.filename)
+        except MediaRefused as refused:
+            errors.append({"field": upload.field, "message": refused.message})
+            statuses.add(refused.status)
+            continue
+        checked.append(CheckedMedia(upload.filename, upload.data, info))
+
+    if errors:
+        raise IntakeRefused(_status_for(statuses), errors)
+    assert report is not None
+    return report, checked
+
+
+def raw_payload(document: dict[str, Any], uploads: list[Upload]) -> dict[str, Any]:
+    """The document as received, with media contents replaced by their position in the report
+    (the bytes themselves live only in the encrypted vault)."""
+    payload = dict(document)
+    media = [
+        {"filename": m.get("filename"), "position": i}
+        for i, m in enumerate(payload.get("media") or [])
+    ]
+    offset = len(media)
+    media += [{"filename": u.filename, "position": offset + i} for i, u in enumerate(uploads)]
+    if media:
+        payload["media"] = media
+    return payload
+
+
+def receive_report(
+    *,
+    platform: Platform,
+    report: ReportIn,
+    media: list[CheckedMedia],
+    payload: dict[str, Any],
+) -> tuple[Report, bool]:
+    """Store a validated report and its media; idempotent on (platform, source, external_id).
+
+    Returns (report, created). A repeat, even one racing the first, returns the first report.
+    """
+    existing = _existing(platform, report)
+    if existing is not None:
+        return existing, False
+
+    sealed: list[tuple[str, str]] = []
+    try:
+        for item in media:
+            sealed.append(vault.store(item.data))
+        with transaction.atomic():
+            row = Report.objects.create(
+                platform=platform,
+                source=report.source,
+                external_id=report.external_id,
+                reported_at=report.reported_at,
+                reason=report.reason,
+                description=report.description,
+                child_in_imminent_danger=report.child_in_imminent_danger,
+                jurisdiction=report.jurisdiction or "",
+                content=_dump(report.content),
+                uploader=_dump(report.uploader),
+                reporter=_dump(report.reporter),
+                classifier=_dump(report.classifier),
+                raw_payload=payload,
+                status=Report.Status.RECEIVED if media else Report.Status.PROCESSED,
+            )
+            rows = Media.objects.bulk_create(
+                Media(
+                    report=row,
+                    position=i,
+                    filename=item.filename,
+                    kind=item.info.kind,
+                    content_type=item.info.content_type,
+                    size=len(item.data),
+                    width=item.info.width,
+                    height=item.info.height,
+                    vault_name=name,
+                    key_id=key_id,
+                )
+                for i, (item, (name, key_id)) in enumerate(zip(media, sealed, strict=True))
+            )
+            report_received.send(sender=Report, report=row, platform=platform)
+            media_ids = [m.pk for m in rows]
+            transaction.on_commit(lambda: enqueue_processing(media_ids))
+    except IntegrityError:
+        for name, _ in sealed:
+            vault.discard(name)
+        existing = _existing(platform, report)
+        if existing is None:
+            raise
+        return existing, False
+    except BaseException:
+        for name, _ in sealed:
+            vault.discard(name)
+        raise
+    return row, True
+
+
+def _existing(platform: Platform, report: ReportIn) -> Report | None:
+    return (
+        Report.objects.filter(
+            platform=platform, source=report.source, external_id=report.external_id
+        )
+        .only("id", "status")
+        .first()
+    )
+
+
+def _dump(part: Any) -> dict[str, Any]:
+    return part.model_dump(mode="json", exclude_none=True) if part is not None else {}
+
+
+def enqueue_processing(media_ids: list[int]) -> None:
+    """Queue media processing; if the broker is down the sweep picks the media up later."""
+    from reports.tasks import process_media
+
+    for media_id in media_ids:
+        try:
+            process_media.delay(media_id)
+        except Exception:
+            log.exception("could not queue media %s; the stalled-media sweep will retry", media_id)

@@ -1,0 +1,143 @@
+"""The intake API, v1: POST /api/v1/reports, GET /api/v1/reports/<id>."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
+from django.http import HttpRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.security import HttpBearer
+
+from reports import selectors
+from reports.intake import IntakeRefused, Upload, raw_payload, receive_report, validate
+from reports.limits import too_large
+from reports.schemas import ErrorsOut, ReceivedOut, ReportIn, ReportOut
+from reports.tokens import platform_for_token
+
+OBJECT_FIELDS = {"content", "uploader", "reporter", "classifier"}
+
+
+class IntakeTokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        return platform_for_token(token)
+
+
+api = NinjaAPI(
+    title="Casework intake API",
+    version="1",
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url=None,
+    auth=IntakeTokenAuth(),
+)
+
+
+def errors(status: int, items: list[dict[str, str]]) -> JsonResponse:
+    return JsonResponse({"errors": items}, status=status)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorized(request: HttpRequest, exc: Exception) -> JsonResponse:
+    response = errors(
+        401, [{"field": "Authorization", "message": "missing, unknown or revoked bearer token"}]
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _document_and_uploads(request: HttpRequest) -> tuple[Any, list[Upload]]:
+    content_type = request.content_type or ""
+    if content_type == "application/json":
+        try:
+            return json.loads(request.body), []
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise IntakeRefused(400, [{"field": "body", "message": f"is not valid JSON: {exc}"}]) from exc
+    if content_type == "multipart/form-data":
+        return _multipart(request)
+    raise IntakeRefused(
+        415,
+        [
+            {
+                "field": "Content-Type",
+                "message": "must be application/json or multipart/form-data",
+            }
+        ],
+    )
+
+
+def _multipart(request: HttpRequest) -> tuple[dict[str, Any], list[Upload]]:
+    document: dict[str, Any] = {}
+    problems: list[dict[str, str]] = []
+    for name in request.POST:
+        value = request.POST[name]
+        if name in OBJECT_FIELDS:
+            try:
+                document[name] = json.loads(value)
+            except json.JSONDecodeError:
+                problems.append({"field": name, "message": "must be a JSON object"})
+        elif name == "media":
+            problems.append({"field": "media", "message": "must be sent as files"})
+        else:
+            document[name] = value
+    for name in request.FILES:
+        if name != "media":
+            problems.append({"field": name, "message": "unknown file field (files go in 'media')"})
+    if problems:
+        raise IntakeRefused(422, problems)
+    files = request.FILES.getlist("media")
+    uploads = [
+        Upload(f"media[{i}]", f.name or f"file{i}", f.read()) for i, f in enumerate(files)
+    ]
+    return document, uploads
+
+
+@api.post(
+    "/reports",
+    response={200: ReceivedOut, 201: ReceivedOut, 400: ErrorsOut, 401: ErrorsOut, 413: ErrorsOut,
+              415: ErrorsOut, 422: ErrorsOut},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": ReportIn.model_json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "description": "The same fields as form fields (content, uploader, "
+                        "reporter and classifier as JSON text), files in 'media'.",
+                    }
+                },
+            },
+        }
+    },
+    summary="Send a report",
+)
+def post_report(request: HttpRequest):
+    try:
+        document, uploads = _document_and_uploads(request)
+        report_in, media = validate(document, uploads)
+    except RequestDataTooBig:
+        return too_large("the request body is over the configured limit")
+    except (MultiPartParserError, TooManyFilesSent) as exc:
+        return errors(400, [{"field": "body", "message": f"malformed multipart body: {exc}"}])
+    except IntakeRefused as refused:
+        return errors(refused.status, refused.errors)
+    report, created = receive_report(
+        platform=request.auth,
+        report=report_in,
+        media=media,
+        payload=raw_payload(document, uploads),
+    )
+    return (201 if created else 200), {"id": report.pk, "status": report.status}
+
+
+@api.get("/reports/{report_id}", response={200: ReportOut, 404: ErrorsOut}, summary="Read a report")
+def get_report(request: HttpRequest, report_id: int):
+    report = selectors.report_for_platform(report_id, request.auth)
+    if report is None:
+        return 404, {"errors": [{"field": "report_id", "message": "no such report for this token"}]}
+    return 200, selectors.report_status(report)

@@ -1,0 +1,125 @@
+"""Inspecting uploaded files before anything is stored: what they really are, and refusing
+the hostile ones (decompression bombs, truncated or mislabelled files, oversized metadata).
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.conf import settings
+from PIL import Image, ImageFile
+
+# Truncated images must fail loudly, never be padded with grey.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic"}
+VIDEO_CONTAINERS = {"video/mp4", "video/quicktime", "video/webm", "video/x-matroska"}
+MAX_METADATA_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    kind: str  # "image" or "video"
+    content_type: str
+    width: int
+    height: int
+
+
+class MediaRefused(Exception):
+    """A file Casework will not take; status is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type the bytes say, whatever the file is called."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[4:8] == b"ftyp":
+        return "video/quicktime" if data[8:10] == b"qt" else "video/mp4"
+    if data.startswith(b"\x1a\x45\xdf\xa3"):
+        return "video/webm" if b"webm" in data[:64] else "video/x-matroska"
+    return None
+
+
+def inspect(data: bytes, filename: str) -> MediaInfo:
+    """Check one uploaded file thoroughly; raise MediaRefused naming the problem."""
+    if not data:
+        raise MediaRefused(422, "the file is empty")
+    limit = settings.INTAKE_MAX_MEDIA_BYTES
+    if len(data) > limit:
+        raise MediaRefused(413, f"the file is {len(data)} bytes, over the limit of {limit}")
+    content_type = sniff(data)
+    if content_type is None:
+        suffix = PurePath(filename).suffix.lower()
+        if suffix in IMAGE_EXTENSIONS:
+            raise MediaRefused(415, f"named {suffix} but its bytes are not a supported image")
+        raise MediaRefused(
+            415, "unsupported file type (Casework takes JPEG, PNG, GIF, WebP, MP4, MOV, WebM)"
+        )
+    if content_type in VIDEO_CONTAINERS:
+        return _inspect_video(data, content_type)
+    return _inspect_image(data, content_type)
+
+
+def _inspect_image(data: bytes, content_type: str) -> MediaInfo:
+    max_pixels = settings.INTAKE_MAX_IMAGE_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > max_pixels:
+                raise MediaRefused(
+                    422,
+                    f"the image declares {width}x{height} pixels, over the limit of "
+                    f"{max_pixels} (decompression bomb)",
+                )
+            if IMAGE_TYPES.get(image.format or "") != content_type:
+                raise MediaRefused(415, f"the bytes look like {content_type} but do not decode as it")
+            metadata = sum(len(v) for v in image.info.values() if isinstance(v, bytes | str))
+            if metadata > MAX_METADATA_BYTES:
+                raise MediaRefused(
+                    422, f"the image carries {metadata} bytes of metadata, over {MAX_METADATA_BYTES}"
+                )
+            image.load()
+    except MediaRefused:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise MediaRefused(422, f"decompression bomb: {exc}") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        # Pillow reports truncation, bad chunks and oversized text chunks this way.
+        raise MediaRefused(422, f"the image is truncated or corrupt ({exc})") from exc
+    return MediaInfo("image", content_type, width, height)
+
+
+def _inspect_video(data: bytes, content_type: str) -> MediaInfo:
+    import av
+
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            if not container.streams.video:
+                raise MediaRefused(415, "the file is a media container without a video stream")
+            stream = container.streams.video[0]
+            width, height = stream.codec_context.width, stream.codec_context.height
+            if width * height > settings.INTAKE_MAX_IMAGE_PIXELS:
+                raise MediaRefused(422, f"the video's frames are {width}x{height}, over the limit")
+            next(container.decode(stream))  # at least one frame must decode
+    except MediaRefused:
+        raise
+    except (av.FFmpegError, StopIteration, ValueError, IndexError) as exc:
+        raise MediaRefused(422, f"the video is truncated or corrupt ({exc})") from exc
+    return MediaInfo("video", content_type, width, height)

@@ -1,0 +1,134 @@
+"""What came in: platforms and their intake tokens, reports, and the media evidence they carry."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Platform(models.Model):
+    """An integrating platform that sends reports; it sees only its own."""
+
+    name = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IntakeToken(models.Model):
+    """A bearer token for the intake API, stored as its SHA-256 only."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="tokens")
+    prefix = models.CharField(max_length=12, help_text="The token's first characters, to tell tokens apart")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.platform.name} {self.prefix}…"
+
+
+class Report(models.Model):
+    class Source(models.TextChoices):
+        USER_REPORT = "user_report"
+        CLASSIFIER = "classifier"
+        HASH_MATCH = "hash_match"
+        TRUSTED_FLAGGER = "trusted_flagger"
+        API = "api"
+
+    class Reason(models.TextChoices):
+        CSAM = "csam", "CSAM"
+        CSAM_AI_GENERATED = "csam_ai_generated", "AI-generated CSAM"
+        GROOMING = "grooming"
+        SEXTORTION = "sextortion"
+        OTHER = "other"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received"  # stored; media still being processed
+        PROCESSED = "processed"  # every media item hashed and previewed
+        FAILED = "failed"  # a media item failed processing for good; see its error
+
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="reports")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    external_id = models.CharField(max_length=255)
+    reported_at = models.DateTimeField()
+    reason = models.CharField(max_length=24, choices=Reason.choices)
+    description = models.TextField(blank=True)
+    child_in_imminent_danger = models.BooleanField(default=False)
+    jurisdiction = models.CharField(max_length=2, blank=True)
+    content = models.JSONField(default=dict, blank=True)
+    uploader = models.JSONField(default=dict, blank=True)
+    reporter = models.JSONField(default=dict, blank=True)
+    classifier = models.JSONField(default=dict, blank=True)
+    raw_payload = models.JSONField(
+        help_text="The document as received; media contents replaced by their vault reference"
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "source", "external_id"], name="report_unique_external_id"
+            )
+        ]
+        indexes = [models.Index(fields=["received_at"])]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk} ({self.source}:{self.external_id})"
+
+
+class Media(models.Model):
+    """One file of evidence, encrypted at rest in the vault."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image"
+        VIDEO = "video"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PROCESSED = "processed"
+        FAILED = "failed"
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="media")
+    position = models.PositiveSmallIntegerField()
+    filename = models.CharField(max_length=255, help_text="As the platform named it; not trusted")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    content_type = models.CharField(max_length=64, help_text="Sniffed from the bytes")
+    size = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    vault_name = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=32)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    md5 = models.CharField(max_length=32, blank=True, db_index=True)
+    pdq = models.CharField(max_length=64, blank=True)
+    pdq_quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    preview_vault_name = models.CharField(max_length=64, blank=True)
+    preview_key_id = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "media"
+        constraints = [
+            models.UniqueConstraint(fields=["report", "position"], name="media_unique_position")
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="media_pending_idx",
+                condition=models.Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Media {self.pk} of report {self.report_id}"
+
+    @property
+    def preview_ready(self) -> bool:
+        return bool(self.preview_vault_name)

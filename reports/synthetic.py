@@ -1,0 +1,67 @@
+"""Synthetic media for tests, demos and benchmarks: drawn here, never downloaded.
+
+Casework is never tested or demonstrated with real abuse material; these pictures are
+coloured shapes on gradients, distinct per seed and deterministic.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+
+def picture(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
+    """A deterministic RGB picture: a two-colour gradient with a few shapes on it."""
+    rng = random.Random(seed)
+    width, height = size
+    a = np.array([rng.randrange(256) for _ in range(3)], dtype=np.float32)
+    b = np.array([rng.randrange(256) for _ in range(3)], dtype=np.float32)
+    t = np.linspace(0.0, 1.0, width, dtype=np.float32)[None, :, None]
+    ramp = np.broadcast_to(a + (b - a) * t, (height, width, 3))
+    image = Image.fromarray(ramp.astype(np.uint8), "RGB")
+    draw = ImageDraw.Draw(image)
+    for _ in range(rng.randint(4, 9)):
+        x0, y0 = rng.randrange(width), rng.randrange(height)
+        x1, y1 = x0 + rng.randint(20, width // 2), y0 + rng.randint(20, height // 2)
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        if rng.random() < 0.5:
+            draw.ellipse((x0, y0, x1, y1), fill=colour)
+        else:
+            draw.rectangle((x0, y0, x1, y1), fill=colour)
+    return image
+
+
+def image_bytes(seed: int, fmt: str = "JPEG", size: tuple[int, int] = (640, 480)) -> bytes:
+    """picture(seed) encoded as JPEG, PNG, GIF or WEBP."""
+    out = io.BytesIO()
+    image = picture(seed, size)
+    if fmt == "GIF":
+        image = image.convert("P")
+    image.save(out, format=fmt, **({"quality": 90} if fmt == "JPEG" else {}))
+    return out.getvalue()
+
+
+def video_bytes(seed: int, seconds: float = 2.0, fps: int = 12, size: tuple[int, int] = (320, 240)) -> bytes:
+    """A short MP4 (MPEG-4 Part 2) of a shape moving over picture(seed), a keyframe a second."""
+    import av
+
+    background = picture(seed, size)
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="mp4") as container:
+        stream = container.add_stream("mpeg4", rate=fps)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.gop_size = fps
+        for i in range(int(seconds * fps)):
+            frame_image = background.copy()
+            x = int((size[0] - 40) * i / max(1, seconds * fps - 1))
+            ImageDraw.Draw(frame_image).rectangle((x, 100, x + 40, 140), fill=(255, 255, 255))
+            frame = av.VideoFrame.from_image(frame_image)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return out.getvalue()

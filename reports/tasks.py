@@ -1,0 +1,96 @@
+"""Background work on evidence, run by the Celery worker."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from reports import vault
+from reports.models import Media, Report
+from reports.processing import process_bytes
+from reports.signals import media_processed
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+STALLED_AFTER = timedelta(minutes=10)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_ATTEMPTS - 1)
+def process_media(self, media_id: int) -> None:
+    """Hash one media item and make its blurred preview; retry with backoff, then fail visibly."""
+    media = Media.objects.filter(pk=media_id, status=Media.Status.PENDING).first()
+    if media is None:
+        return  # already done (a redelivery) or failed for good
+    try:
+        result = process_bytes(vault.load(media.vault_name), media.kind)
+        preview_name, preview_key = vault.store(result.preview)
+    except Exception as exc:
+        attempt = self.request.retries + 1
+        log.warning("processing media %s failed (attempt %s): %s", media_id, attempt, exc)
+        if attempt >= MAX_ATTEMPTS:
+            _finish(media_id, error=f"{type(exc).__name__}: {exc}", attempts=attempt)
+            return
+        Media.objects.filter(pk=media_id).update(
+            attempts=attempt, error=f"attempt {attempt} failed: {type(exc).__name__}: {exc}"
+        )
+        raise self.retry(exc=exc, countdown=min(2**attempt, 60)) from exc
+    finished = _finish(
+        media_id,
+        attempts=self.request.retries + 1,
+        fields={
+            "sha256": result.sha256,
+            "md5": result.md5,
+            "pdq": result.pdq,
+            "pdq_quality": result.pdq_quality,
+            "preview_vault_name": preview_name,
+            "preview_key_id": preview_key,
+        },
+    )
+    if not finished:
+        vault.discard(preview_name)  # another delivery of this task finished first
+
+
+def _finish(media_id: int, *, attempts: int, fields: dict | None = None, error: str = "") -> bool:
+    """Record the outcome; False if another delivery of the task recorded one first."""
+    with transaction.atomic():
+        media = Media.objects.select_for_update().get(pk=media_id)
+        if media.status != Media.Status.PENDING:
+            return False
+        report = Report.objects.select_for_update().get(pk=media.report_id)
+        for name, value in (fields or {}).items():
+            setattr(media, name, value)
+        media.status = Media.Status.FAILED if error else Media.Status.PROCESSED
+        media.error = error
+        media.attempts = attempts
+        media.processed_at = timezone.now()
+        media.save()
+        statuses = set(report.media.values_list("status", flat=True))
+        if Media.Status.FAILED in statuses:
+            report.status = Report.Status.FAILED
+        elif statuses == {Media.Status.PROCESSED}:
+            report.status = Report.Status.PROCESSED
+        report.save(update_fields=["status"])
+        if not error:
+            media_processed.send(sender=Media, media=media)
+    return True
+
+
+@shared_task
+def requeue_stalled_media() -> int:
+    """Queue again media left pending too long (a lost message, a broker outage)."""
+    cutoff = timezone.now() - STALLED_AFTER
+    ids = list(
+        Media.objects.filter(status=Media.Status.PENDING, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:1000]
+    )
+    for media_id in ids:
+        process_media.delay(media_id)
+    if ids:
+        log.info("requeued %s stalled media items", len(ids))
+    return len(ids)

@@ -1,0 +1,46 @@
+"""Intake tokens: made once, shown once, stored as a SHA-256 digest."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from reports.models import IntakeToken, Platform
+from reports.signals import intake_token_created
+
+TOKEN_PREFIX = "cwk_"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_intake_token(platform_name: str, *, created_by: str) -> tuple[IntakeToken, str]:
+    """Make a token for the platform (created if new); return the row and the token itself."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        platform, _ = Platform.objects.get_or_create(name=platform_name)
+        row = IntakeToken.objects.create(
+            platform=platform, prefix=token[:12], token_hash=_digest(token)
+        )
+        intake_token_created.send(sender=IntakeToken, token=row, created_by=created_by)
+    return row, token
+
+
+def platform_for_token(token: str) -> Platform | None:
+    """The platform a live token belongs to, or None."""
+    row = (
+        IntakeToken.objects.select_related("platform")
+        .filter(token_hash=_digest(token), revoked_at__isnull=True)
+        .first()
+    )
+    if row is None:
+        return None
+    now = timezone.now()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        # Touch at most once a minute so a busy integration does not write on every request.
+        IntakeToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.platform
