@@ -82,7 +82,7 @@ def test(args: list[str]) -> int:
         [str(bin_dir / "ruff"), "check", "."],
         [str(bin_dir / "ruff"), "format", "--check", "."],
     ):
-        say(" ".join(step[0:1] and [Path(step[0]).name, *step[1:]]))
+        say(" ".join(["ruff", *step[1:]]))
         if subprocess.run(step).returncode != 0:
             return 1
     say("pytest")
