@@ -21,7 +21,7 @@ def create_user(username: str, *, role: str, password: str, created_by: str):
             is_staff=role == roles.ADMIN,
             is_superuser=role == roles.ADMIN,
         )
-        user.groups.add(Group.objects.get(name=role))
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
         audit.record(
             "user.created", actor=created_by, target=f"user:{username}", data={"role": role}
         )

@@ -95,7 +95,7 @@ def _load_reports() -> int:
             platform=platform,
             report=ReportIn.model_validate(document),
             media=checked,
-            payload=raw_payload(document, [Upload('media', name, b'') for name, _ in files]),
+            payload=raw_payload(document, [Upload("media", name, b"") for name, _ in files]),
         )
         created_count += created
     return created_count

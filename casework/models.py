@@ -16,8 +16,12 @@ class AuditEvent(models.Model):
     at = models.DateTimeField()
     actor = models.CharField(max_length=200, help_text="user:NAME, platform:NAME or system:NAME")
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
-        db_constraint=False, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     action = models.CharField(max_length=64, db_index=True)
     target = models.CharField(max_length=200, db_index=True, help_text="kind:id, e.g. report:42")

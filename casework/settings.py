@@ -64,7 +64,9 @@ else:
 
 ALLOWED_HOSTS = [
     h.strip()
-    for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "").split(",")
+    for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "").split(
+        ","
+    )
     if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [
@@ -112,10 +114,7 @@ TEMPLATES = [
     },
 ]
 
-if EMBEDDED_DATABASE:
-    DATABASE_URL = embedded.postgres_url(DATA_DIR)
-else:
-    DATABASE_URL = os.environ["DATABASE_URL"]
+DATABASE_URL = embedded.postgres_url(DATA_DIR) if EMBEDDED_DATABASE else os.environ["DATABASE_URL"]
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
@@ -135,6 +134,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it before collectstatic
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
@@ -166,6 +166,8 @@ INTAKE_MAX_REQUEST_BYTES = env_int("INTAKE_MAX_REQUEST_BYTES", 100 * 1024 * 1024
 INTAKE_MAX_MEDIA_COUNT = env_int("INTAKE_MAX_MEDIA_COUNT", 20)
 INTAKE_MAX_MEDIA_BYTES = env_int("INTAKE_MAX_MEDIA_BYTES", 50 * 1024 * 1024)
 INTAKE_MAX_IMAGE_PIXELS = env_int("INTAKE_MAX_IMAGE_PIXELS", 50_000_000)
+# A failed media task retries after 1x, 2x, 4x, 8x this many seconds, then fails for good.
+MEDIA_RETRY_BACKOFF_SECONDS = env_int("MEDIA_RETRY_BACKOFF_SECONDS", 5)
 # Django's own limits must not undercut ours: the size middleware enforces them first.
 DATA_UPLOAD_MAX_MEMORY_SIZE = INTAKE_MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = INTAKE_MAX_MEDIA_BYTES

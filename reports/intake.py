@@ -70,16 +70,10 @@ def validate(document: Any, uploads: list[Upload]) -> tuple[ReportIn, list[Check
         raise IntakeRefused(422, [{"field": "body", "message": "must be a JSON object"}])
     declared = document.get("media")
     count = (len(declared) if isinstance(declared, list) else 0) + len(uploads)
-    if count > settings.INTAKE_MAX_MEDIA_COUNT:
-        raise IntakeRefused(
-            413,
-            [
-                {
-                    "field": "media",
-                    "message": f"{count} files, over the limit of {settings.INTAKE_MAX_MEDIA_COUNT}",
-                }
-            ],
-        )
+    limit = settings.INTAKE_MAX_MEDIA_COUNT
+    if count > limit:
+        message = f"{count} files, over the limit of {limit}"
+        raise IntakeRefused(413, [{"field": "media", "message": message}])
 
     errors: list[dict[str, str]] = []
     statuses: set[int] = set()

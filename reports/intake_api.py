@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.http import HttpRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
@@ -55,7 +55,9 @@ def _document_and_uploads(request: HttpRequest) -> tuple[Any, list[Upload]]:
         try:
             return json.loads(request.body), []
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise IntakeRefused(400, [{"field": "body", "message": f"is not valid JSON: {exc}"}]) from exc
+            raise IntakeRefused(
+                400, [{"field": "body", "message": f"is not valid JSON: {exc}"}]
+            ) from exc
     if content_type == "multipart/form-data":
         return _multipart(request)
     raise IntakeRefused(
@@ -89,16 +91,21 @@ def _multipart(request: HttpRequest) -> tuple[dict[str, Any], list[Upload]]:
     if problems:
         raise IntakeRefused(422, problems)
     files = request.FILES.getlist("media")
-    uploads = [
-        Upload(f"media[{i}]", f.name or f"file{i}", f.read()) for i, f in enumerate(files)
-    ]
+    uploads = [Upload(f"media[{i}]", f.name or f"file{i}", f.read()) for i, f in enumerate(files)]
     return document, uploads
 
 
 @api.post(
     "/reports",
-    response={200: ReceivedOut, 201: ReceivedOut, 400: ErrorsOut, 401: ErrorsOut, 413: ErrorsOut,
-              415: ErrorsOut, 422: ErrorsOut},
+    response={
+        200: ReceivedOut,
+        201: ReceivedOut,
+        400: ErrorsOut,
+        401: ErrorsOut,
+        413: ErrorsOut,
+        415: ErrorsOut,
+        422: ErrorsOut,
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -132,12 +139,14 @@ def post_report(request: HttpRequest):
         media=media,
         payload=raw_payload(document, uploads),
     )
-    return (201 if created else 200), {"id": report.pk, "status": report.status}
+    return Status(201 if created else 200, {"id": report.pk, "status": report.status})
 
 
 @api.get("/reports/{report_id}", response={200: ReportOut, 404: ErrorsOut}, summary="Read a report")
 def get_report(request: HttpRequest, report_id: int):
     report = selectors.report_for_platform(report_id, request.auth)
     if report is None:
-        return 404, {"errors": [{"field": "report_id", "message": "no such report for this token"}]}
-    return 200, selectors.report_status(report)
+        return Status(
+            404, {"errors": [{"field": "report_id", "message": "no such report for this token"}]}
+        )
+    return Status(200, selectors.report_status(report))

@@ -89,18 +89,25 @@ def _inspect_image(data: bytes, content_type: str) -> MediaInfo:
                     f"{max_pixels} (decompression bomb)",
                 )
             if IMAGE_TYPES.get(image.format or "") != content_type:
-                raise MediaRefused(415, f"the bytes look like {content_type} but do not decode as it")
+                raise MediaRefused(
+                    415, f"the bytes look like {content_type} but do not decode as it"
+                )
             metadata = sum(len(v) for v in image.info.values() if isinstance(v, bytes | str))
             if metadata > MAX_METADATA_BYTES:
                 raise MediaRefused(
-                    422, f"the image carries {metadata} bytes of metadata, over {MAX_METADATA_BYTES}"
+                    422,
+                    f"the image carries {metadata} bytes of metadata, over {MAX_METADATA_BYTES}",
                 )
             image.load()
     except MediaRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise MediaRefused(422, f"decompression bomb: {exc}") from exc
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except ValueError as exc:
+        if "too large" in str(exc):  # Pillow's limit on compressed text/metadata chunks
+            raise MediaRefused(422, f"the image carries oversized metadata ({exc})") from exc
+        raise MediaRefused(422, f"the image is truncated or corrupt ({exc})") from exc
+    except (OSError, SyntaxError, EOFError) as exc:
         # Pillow reports truncation, bad chunks and oversized text chunks this way.
         raise MediaRefused(422, f"the image is truncated or corrupt ({exc})") from exc
     return MediaInfo("image", content_type, width, height)

@@ -19,7 +19,9 @@ class IntakeToken(models.Model):
     """A bearer token for the intake API, stored as its SHA-256 only."""
 
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="tokens")
-    prefix = models.CharField(max_length=12, help_text="The token's first characters, to tell tokens apart")
+    prefix = models.CharField(
+        max_length=12, help_text="The token's first characters, to tell tokens apart"
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -9,9 +9,7 @@ from reports.models import Media, Platform, Report
 
 def report_for_platform(report_id: int, platform: Platform) -> Report | None:
     """The report if this platform sent it, with its media loaded."""
-    return (
-        Report.objects.filter(pk=report_id, platform=platform).prefetch_related("media").first()
-    )
+    return Report.objects.filter(pk=report_id, platform=platform).prefetch_related("media").first()
 
 
 def media_status(media: Media) -> dict[str, Any]:

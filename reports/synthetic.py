@@ -44,7 +44,9 @@ def image_bytes(seed: int, fmt: str = "JPEG", size: tuple[int, int] = (640, 480)
     return out.getvalue()
 
 
-def video_bytes(seed: int, seconds: float = 2.0, fps: int = 12, size: tuple[int, int] = (320, 240)) -> bytes:
+def video_bytes(
+    seed: int, seconds: float = 2.0, fps: int = 12, size: tuple[int, int] = (320, 240)
+) -> bytes:
     """A short MP4 (MPEG-4 Part 2) of a shape moving over picture(seed), a keyframe a second."""
     import av
 

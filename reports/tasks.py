@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,7 +39,8 @@ def process_media(self, media_id: int) -> None:
         Media.objects.filter(pk=media_id).update(
             attempts=attempt, error=f"attempt {attempt} failed: {type(exc).__name__}: {exc}"
         )
-        raise self.retry(exc=exc, countdown=min(2**attempt, 60)) from exc
+        backoff = settings.MEDIA_RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1)
+        raise self.retry(exc=exc, countdown=min(backoff, 300)) from exc
     finished = _finish(
         media_id,
         attempts=self.request.retries + 1,

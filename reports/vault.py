@@ -62,7 +62,9 @@ def load(name: str) -> bytes:
     sealed = blob[start + id_len + 12 :]
     key = settings.EVIDENCE_KEYS.get(key_id)
     if key is None:
-        raise VaultError(f"vault file {name} is sealed with key {key_id!r}, which is not configured")
+        raise VaultError(
+            f"vault file {name} is sealed with key {key_id!r}, which is not configured"
+        )
     try:
         return AESGCM(key).decrypt(nonce, sealed, name.encode())
     except Exception as exc:  # InvalidTag: wrong key or altered bytes

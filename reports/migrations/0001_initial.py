@@ -5,98 +5,215 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Platform',
+            name="Platform",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='IntakeToken',
+            name="IntakeToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prefix', models.CharField(help_text="The token's first characters, to tell tokens apart", max_length=12)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tokens', to='reports.platform')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "prefix",
+                    models.CharField(
+                        help_text="The token's first characters, to tell tokens apart",
+                        max_length=12,
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tokens",
+                        to="reports.platform",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('user_report', 'User Report'), ('classifier', 'Classifier'), ('hash_match', 'Hash Match'), ('trusted_flagger', 'Trusted Flagger'), ('api', 'Api')], max_length=20)),
-                ('external_id', models.CharField(max_length=255)),
-                ('reported_at', models.DateTimeField()),
-                ('reason', models.CharField(choices=[('csam', 'CSAM'), ('csam_ai_generated', 'AI-generated CSAM'), ('grooming', 'Grooming'), ('sextortion', 'Sextortion'), ('other', 'Other')], max_length=24)),
-                ('description', models.TextField(blank=True)),
-                ('child_in_imminent_danger', models.BooleanField(default=False)),
-                ('jurisdiction', models.CharField(blank=True, max_length=2)),
-                ('content', models.JSONField(blank=True, default=dict)),
-                ('uploader', models.JSONField(blank=True, default=dict)),
-                ('reporter', models.JSONField(blank=True, default=dict)),
-                ('classifier', models.JSONField(blank=True, default=dict)),
-                ('raw_payload', models.JSONField(help_text='The document as received; media contents replaced by their vault reference')),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('status', models.CharField(choices=[('received', 'Received'), ('processed', 'Processed'), ('failed', 'Failed')], default='received', max_length=12)),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='reports.platform')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("user_report", "User Report"),
+                            ("classifier", "Classifier"),
+                            ("hash_match", "Hash Match"),
+                            ("trusted_flagger", "Trusted Flagger"),
+                            ("api", "Api"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=255)),
+                ("reported_at", models.DateTimeField()),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("csam", "CSAM"),
+                            ("csam_ai_generated", "AI-generated CSAM"),
+                            ("grooming", "Grooming"),
+                            ("sextortion", "Sextortion"),
+                            ("other", "Other"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("child_in_imminent_danger", models.BooleanField(default=False)),
+                ("jurisdiction", models.CharField(blank=True, max_length=2)),
+                ("content", models.JSONField(blank=True, default=dict)),
+                ("uploader", models.JSONField(blank=True, default=dict)),
+                ("reporter", models.JSONField(blank=True, default=dict)),
+                ("classifier", models.JSONField(blank=True, default=dict)),
+                (
+                    "raw_payload",
+                    models.JSONField(
+                        help_text="The document as received; media contents replaced by their vault reference"
+                    ),
+                ),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("processed", "Processed"),
+                            ("failed", "Failed"),
+                        ],
+                        default="received",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to="reports.platform",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Media',
+            name="Media",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('filename', models.CharField(help_text='As the platform named it; not trusted', max_length=255)),
-                ('kind', models.CharField(choices=[('image', 'Image'), ('video', 'Video')], max_length=8)),
-                ('content_type', models.CharField(help_text='Sniffed from the bytes', max_length=64)),
-                ('size', models.PositiveBigIntegerField()),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('vault_name', models.CharField(max_length=64, unique=True)),
-                ('key_id', models.CharField(max_length=32)),
-                ('sha256', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('md5', models.CharField(blank=True, db_index=True, max_length=32)),
-                ('pdq', models.CharField(blank=True, max_length=64)),
-                ('pdq_quality', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('preview_vault_name', models.CharField(blank=True, max_length=64)),
-                ('preview_key_id', models.CharField(blank=True, max_length=32)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('processed', 'Processed'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='media', to='reports.report')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "filename",
+                    models.CharField(
+                        help_text="As the platform named it; not trusted", max_length=255
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("image", "Image"), ("video", "Video")], max_length=8
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.CharField(help_text="Sniffed from the bytes", max_length=64),
+                ),
+                ("size", models.PositiveBigIntegerField()),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("vault_name", models.CharField(max_length=64, unique=True)),
+                ("key_id", models.CharField(max_length=32)),
+                ("sha256", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("md5", models.CharField(blank=True, db_index=True, max_length=32)),
+                ("pdq", models.CharField(blank=True, max_length=64)),
+                ("pdq_quality", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("preview_vault_name", models.CharField(blank=True, max_length=64)),
+                ("preview_key_id", models.CharField(blank=True, max_length=32)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("processed", "Processed"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="media",
+                        to="reports.report",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'media',
+                "verbose_name_plural": "media",
             },
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['received_at'], name='reports_rep_receive_bbedb7_idx'),
+            model_name="report",
+            index=models.Index(fields=["received_at"], name="reports_rep_receive_bbedb7_idx"),
         ),
         migrations.AddConstraint(
-            model_name='report',
-            constraint=models.UniqueConstraint(fields=('platform', 'source', 'external_id'), name='report_unique_external_id'),
+            model_name="report",
+            constraint=models.UniqueConstraint(
+                fields=("platform", "source", "external_id"), name="report_unique_external_id"
+            ),
         ),
         migrations.AddIndex(
-            model_name='media',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['created_at'], name='media_pending_idx'),
+            model_name="media",
+            index=models.Index(
+                condition=models.Q(("status", "pending")),
+                fields=["created_at"],
+                name="media_pending_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='media',
-            constraint=models.UniqueConstraint(fields=('report', 'position'), name='media_unique_position'),
+            model_name="media",
+            constraint=models.UniqueConstraint(
+                fields=("report", "position"), name="media_unique_position"
+            ),
         ),
     ]

@@ -38,12 +38,34 @@ class Command(BaseCommand):
         env = dict(os.environ, GUNICORN_BIND=f"{host}:{port}", PYTHONUNBUFFERED="1")
         python = sys.executable
         commands = {
-            "web": [python, "-m", "gunicorn", "-c", "python:casework.gunicorn_conf",
-                    "casework.wsgi:application"],
-            "worker": [python, "-m", "celery", "-A", "casework", "worker", "--loglevel=INFO",
-                       f"--concurrency={os.environ.get('WORKER_CONCURRENCY', '2')}"],
-            "beat": [python, "-m", "celery", "-A", "casework", "beat", "--loglevel=INFO",
-                     f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}"],
+            "web": [
+                python,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:casework.gunicorn_conf",
+                "casework.wsgi:application",
+            ],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "casework",
+                "worker",
+                "--loglevel=INFO",
+                f"--concurrency={os.environ.get('WORKER_CONCURRENCY', '2')}",
+            ],
+            "beat": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "casework",
+                "beat",
+                "--loglevel=INFO",
+                f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
+            ],
         }
         children = {
             name: subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR)

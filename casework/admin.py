@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from casework.models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, readable; the database refuses changes anyway."""
+
+    list_display = ["id", "at", "actor", "action", "target"]
+    list_filter = ["action"]
+    search_fields = ["actor", "target", "action"]
+    readonly_fields = ["at", "actor", "actor_user", "action", "target", "data", "prev_hash", "hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,143 @@
+"""Shared fixtures: intake tokens, an API client, and the real Celery worker process."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from reports.tokens import create_intake_token
+
+ROOT = settings.BASE_DIR
+
+
+@pytest.fixture
+def token(db) -> str:
+    return create_intake_token("test-platform", created_by="system:test")[1]
+
+
+@pytest.fixture
+def other_token(db) -> str:
+    return create_intake_token("other-platform", created_by="system:test")[1]
+
+
+class IntakeClient:
+    """Django's test client speaking the intake API with a bearer token."""
+
+    def __init__(self, token: str):
+        self.client = Client()
+        self.auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    def post(self, document: Any, **extra: Any):
+        return self.client.post(
+            "/api/v1/reports", document, content_type="application/json", **self.auth, **extra
+        )
+
+    def post_raw(self, body: bytes, content_type: str, **extra: Any):
+        return self.client.generic(
+            "POST", "/api/v1/reports", body, content_type=content_type, **self.auth, **extra
+        )
+
+    def post_multipart(self, fields: dict[str, Any]):
+        return self.client.post("/api/v1/reports", fields, **self.auth)
+
+    def get(self, report_id: int):
+        return self.client.get(f"/api/v1/reports/{report_id}", **self.auth)
+
+
+@pytest.fixture
+def intake(token) -> IntakeClient:
+    return IntakeClient(token)
+
+
+def report_document(external_id: str = "ext-1", **overrides: Any) -> dict[str, Any]:
+    """A valid intake document; overrides replace top-level fields."""
+    document: dict[str, Any] = {
+        "source": "user_report",
+        "external_id": external_id,
+        "reported_at": datetime(2026, 11, 1, 12, 0, tzinfo=UTC).isoformat(),
+        "reason": "csam",
+        "description": "synthetic test report",
+        "child_in_imminent_danger": False,
+        "jurisdiction": "US",
+        "content": {"id": "post-1", "url": "https://example.invalid/p/1"},
+        "uploader": {
+            "id": "u1",
+            "screen_name": "someone",
+            "email": "someone@example.invalid",
+            "ip_events": [{"ip": "192.0.2.7", "type": "upload", "at": "2026-11-01T11:00:00Z"}],
+        },
+        "reporter": {"id": "r1", "kind": "user"},
+        "classifier": {"name": "clf", "score": 0.97, "labels": ["x"]},
+    }
+    document.update(overrides)
+    return document
+
+
+def media_item(data: bytes, filename: str = "a.jpg") -> dict[str, str]:
+    return {"filename": filename, "content_base64": base64.b64encode(data).decode()}
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
+    """A real `celery -A casework worker` process on the test database and the suite's broker."""
+    url = urlsplit(settings.DATABASE_URL)._replace(path=f"/{connection.settings_dict['NAME']}")
+    env = dict(
+        os.environ,
+        DATABASE_URL=urlunsplit(url),
+        DEBUG="true",
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+    )
+    log = open(settings.DATA_DIR / "test-worker.log", "w")  # noqa: SIM115 (closed below)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "casework",
+            "worker",
+            "--pool=solo",
+            "--purge",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while "ready." not in (settings.DATA_DIR / "test-worker.log").read_text():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the Celery worker did not start; see var/test/test-worker.log")
+        time.sleep(0.2)
+    yield worker
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+    log.close()
+
+
+def wait_for(predicate, timeout: float = 30.0, message: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {message}")

@@ -1,0 +1,48 @@
+"""Operator commands: create_intake_token, load_demo."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from casework.models import AuditEvent
+from reports.models import IntakeToken, Report
+from tests.conftest import report_document
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_intake_token_prints_it_once_and_stores_a_hash():
+    out, err = io.StringIO(), io.StringIO()
+    call_command("create_intake_token", "photos-app", stdout=out, stderr=err)
+    token = out.getvalue().strip()
+    row = IntakeToken.objects.get()
+    assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert "shown once" in err.getvalue()
+    event = AuditEvent.objects.get(action="intake_token.created")
+    assert event.data == {"platform": "photos-app", "prefix": row.prefix}
+    assert token not in str(event.data)
+    response = Client().post(
+        "/api/v1/reports",
+        report_document(),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 201
+
+
+def test_load_demo_twice_adds_nothing_twice(tmp_path, settings):
+    settings.DATA_DIR = tmp_path
+    call_command("load_demo", stdout=io.StringIO())
+    reports = Report.objects.count()
+    assert reports == 10
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert Report.objects.count() == reports
+    assert "Demo reports added: 0" in out.getvalue()
+    for username in ("reviewer", "lead", "auditor", "admin"):
+        assert username in out.getvalue()

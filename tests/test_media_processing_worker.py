@@ -1,0 +1,86 @@
+"""End to end with the real Celery worker process: a posted image gets its hashes and a
+blurred preview; a file that cannot be processed fails visibly after its retries."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import numpy as np
+import pdqhash
+import pytest
+from PIL import Image
+
+from reports import synthetic, vault
+from reports.intake import enqueue_processing
+from reports.models import Media, Report
+from tests.conftest import media_item, report_document, wait_for
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+
+
+def reference_pdq(data: bytes) -> str:
+    bits, _ = pdqhash.compute(np.asarray(Image.open(io.BytesIO(data)).convert("RGB")))
+    return f"{int(''.join(str(int(b)) for b in bits), 2):064x}"
+
+
+def test_posted_image_gets_hashes_and_blurred_preview(celery_worker, intake):
+    jpeg = synthetic.image_bytes(21, "JPEG", (800, 600))
+    png = synthetic.image_bytes(22, "PNG")
+    video = synthetic.video_bytes(23)
+    document = report_document(
+        media=[media_item(jpeg, "a.jpg"), media_item(png, "b.png"), media_item(video, "c.mp4")]
+    )
+    report_id = intake.post(document).json()["id"]
+
+    wait_for(lambda: intake.get(report_id).json()["status"] == "processed", message="processing")
+    body = intake.get(report_id).json()
+    first, second, clip = body["media"]
+    assert first["sha256"] == hashlib.sha256(jpeg).hexdigest()
+    assert first["md5"] == hashlib.md5(jpeg).hexdigest()
+    assert first["pdq"] == reference_pdq(jpeg)
+    assert second["pdq"] == reference_pdq(png)
+    assert 0 <= first["pdq_quality"] <= 100
+    assert (first["width"], first["height"], first["content_type"]) == (800, 600, "image/jpeg")
+    assert all(m["preview_ready"] for m in body["media"])
+    assert clip["pdq"] is None and clip["sha256"] == hashlib.sha256(video).hexdigest()
+
+    preview = Image.open(
+        io.BytesIO(vault.load(Media.objects.get(pk=first["id"]).preview_vault_name))
+    )
+    assert preview.mode == "L"
+    assert max(preview.size) <= 256
+
+
+def test_unprocessable_media_fails_visibly_after_retries(celery_worker, intake):
+    report_id = intake.post(
+        report_document(media=[media_item(synthetic.image_bytes(24), "a.jpg")])
+    ).json()["id"]
+    wait_for(lambda: intake.get(report_id).json()["status"] == "processed", message="first pass")
+
+    # Replace the evidence behind a fresh media row with bytes no decoder accepts.
+    original = Media.objects.get(report_id=report_id)
+    name, key_id = vault.store(b"\xff\xd8\xff" + b"\x00" * 100)
+    broken = Media.objects.create(
+        report_id=report_id,
+        position=1,
+        filename="broken.jpg",
+        kind="image",
+        content_type="image/jpeg",
+        size=103,
+        width=1,
+        height=1,
+        vault_name=name,
+        key_id=key_id,
+    )
+    Report.objects.filter(pk=report_id).update(status="received")
+    enqueue_processing([broken.pk])
+
+    wait_for(lambda: intake.get(report_id).json()["status"] == "failed", message="failure")
+    body = intake.get(report_id).json()
+    failed = next(m for m in body["media"] if m["id"] == broken.pk)
+    assert failed["status"] == "failed"
+    assert failed["preview_ready"] is False
+    assert "truncated" in failed["error"] or "Error" in failed["error"]
+    assert Media.objects.get(pk=broken.pk).attempts == 5
+    assert next(m for m in body["media"] if m["id"] == original.pk)["status"] == "processed"

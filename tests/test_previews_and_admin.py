@@ -1,0 +1,93 @@
+"""Blurred previews reach only the right roles, uncached and audited; admin changes audited."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.test import Client
+from PIL import Image
+
+from casework import accounts, roles
+from casework.models import AuditEvent
+from reports import synthetic, vault
+from reports.models import Media, Platform, Report
+from reports.processing import process_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def media() -> Media:
+    data = synthetic.image_bytes(31)
+    name, key_id = vault.store(data)
+    preview_name, preview_key = vault.store(process_bytes(data, "image").preview)
+    report = Report.objects.create(
+        platform=Platform.objects.create(name="p"),
+        source="api",
+        external_id="m1",
+        reported_at="2026-11-01T00:00:00Z",
+        reason="csam",
+        raw_payload={},
+    )
+    return Media.objects.create(
+        report=report,
+        position=0,
+        filename="a.jpg",
+        kind="image",
+        content_type="image/jpeg",
+        size=len(data),
+        width=640,
+        height=480,
+        vault_name=name,
+        key_id=key_id,
+        preview_vault_name=preview_name,
+        preview_key_id=preview_key,
+        status="processed",
+    )
+
+
+def login(role: str) -> Client:
+    accounts.create_user(f"u-{role}", role=role, password="pw-long-enough-1", created_by="t")
+    client = Client()
+    assert client.login(username=f"u-{role}", password="pw-long-enough-1")
+    return client
+
+
+def test_reviewer_sees_blurred_preview_uncached_and_audited(media):
+    response = login(roles.REVIEWER).get(f"/media/{media.pk}/preview")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    image = Image.open(io.BytesIO(response.content))
+    assert image.mode == "L" and max(image.size) <= 256
+    assert vault.load(media.vault_name) not in response.content
+    event = AuditEvent.objects.get(action="media.preview_viewed")
+    assert (event.actor, event.target) == ("user:u-reviewer", f"media:{media.pk}")
+
+
+def test_auditor_and_anonymous_do_not_see_previews(media):
+    assert login(roles.AUDITOR).get(f"/media/{media.pk}/preview").status_code == 403
+    response = Client().get(f"/media/{media.pk}/preview")
+    assert response.status_code == 302
+    assert not AuditEvent.objects.filter(action="media.preview_viewed").exists()
+
+
+def test_admin_report_page_shows_only_the_blurred_preview(media):
+    client = login(roles.ADMIN)
+    response = client.get(f"/admin/reports/report/{media.report_id}/change/")
+    assert response.status_code == 200
+    assert f"/media/{media.pk}/preview".encode() in response.content
+
+
+def test_admin_changes_are_audited():
+    client = login(roles.ADMIN)
+    response = client.post("/admin/reports/platform/add/", {"name": "new-platform"})
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="config.added")
+    assert event.actor == "user:u-admin"
+    assert event.target.startswith("reports.platform:")
+    assert event.data["object"] == "new-platform"
+
+
+def test_non_admin_roles_cannot_use_the_admin():
+    assert login(roles.REVIEWER).get("/admin/").status_code == 302

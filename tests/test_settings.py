@@ -1,0 +1,69 @@
+"""Settings come from the environment; production mode refuses to start without real secrets."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+KEY = "k1:" + base64.b64encode(b"\x01" * 32).decode()
+SECRET = "s" * 50
+
+
+def start_settings(**env: str) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh process with this environment (no embedded servers)."""
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "EVIDENCE_KEYS", "DEBUG"}
+    }
+    clean.update(
+        DATABASE_URL="postgres://nobody@127.0.0.1:1/none",
+        CELERY_BROKER_URL="redis://127.0.0.1:1/0",
+        DJANGO_SETTINGS_MODULE="casework.settings",
+    )
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG)"],
+        cwd=settings.BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_without_secret_key():
+    result = start_settings(EVIDENCE_KEYS=KEY)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_without_evidence_keys():
+    result = start_settings(SECRET_KEY=SECRET)
+    assert result.returncode != 0
+    assert "EVIDENCE_KEYS must be set" in result.stderr
+
+
+def test_production_refuses_a_weak_key():
+    result = start_settings(SECRET_KEY="django-insecure-" + "x" * 40, EVIDENCE_KEYS=KEY)
+    assert result.returncode != 0
+
+
+def test_production_starts_with_real_secrets_and_debug_off():
+    result = start_settings(SECRET_KEY=SECRET, EVIDENCE_KEYS=KEY)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_sqlite_is_refused():
+    result = start_settings(SECRET_KEY=SECRET, EVIDENCE_KEYS=KEY, DATABASE_URL="sqlite:///x.db")
+    assert result.returncode != 0
+    assert "PostgreSQL" in result.stderr
+
+
+def test_bad_number_is_named():
+    result = start_settings(SECRET_KEY=SECRET, EVIDENCE_KEYS=KEY, INTAKE_MAX_MEDIA_COUNT="many")
+    assert result.returncode != 0
+    assert "INTAKE_MAX_MEDIA_COUNT" in result.stderr
