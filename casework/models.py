@@ -34,3 +34,135 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.actor} {self.action} {self.target}"
+
+
+class Queue(models.Model):
+    """Where cases wait for review; which reports land here and who may work them."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    reasons = models.JSONField(default=list, blank=True, help_text="Report reasons; empty: any")
+    sources = models.JSONField(default=list, blank=True, help_text="Report sources; empty: any")
+    jurisdictions = models.JSONField(default=list, blank=True, help_text="Empty: any")
+    roles = models.JSONField(default=list, help_text="Roles that may claim from this queue")
+    deadline_hours = models.PositiveIntegerField(default=24)
+    position = models.PositiveSmallIntegerField(
+        default=100, help_text="Routing order: a report goes to the first queue that takes it"
+    )
+
+    class Meta:
+        ordering = ["position", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Case(models.Model):
+    """Reports about the same content, reviewed once."""
+
+    class Status(models.TextChoices):
+        NEW = "new"
+        IN_REVIEW = "in_review"
+        AWAITING_APPROVAL = "awaiting_approval"
+        APPROVED = "approved"
+        CLOSED = "closed"
+
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="cases")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    priority = models.IntegerField(default=0)
+    deadline_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    verdict = models.CharField(max_length=24, blank=True)
+
+    class Meta:
+        indexes = [
+            # claim-next: the open cases of a queue, best first
+            models.Index(
+                fields=["queue", "-priority", "created_at"],
+                name="case_claimable_idx",
+                condition=models.Q(status__in=["new", "in_review"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Case {self.pk}"
+
+
+class CaseReport(models.Model):
+    """A report's place in a case (each report is in exactly one)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="case_reports")
+    report = models.OneToOneField(
+        "reports.Report", on_delete=models.PROTECT, related_name="case_link"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Report {self.report_id} in case {self.case_id}"
+
+
+class CaseContent(models.Model):
+    """A content hash a case covers, so later reports of the same content join it."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="contents")
+    sha256 = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]}… in case {self.case_id}"
+
+
+class Decision(models.Model):
+    """A reviewer's decision on a case, kept even when an approver returns the case."""
+
+    class Verdict(models.TextChoices):
+        CSAM_CONFIRMED = "csam_confirmed", "CSAM confirmed"
+        CSAM_SUSPECTED = "csam_suspected", "CSAM suspected (needs second review)"
+        NOT_CSAM = "not_csam", "Not CSAM"
+        OTHER_VIOLATION = "other_violation", "Other violation"
+        INSUFFICIENT_INFORMATION = "insufficient_information", "Insufficient information"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+    verdict = models.CharField(max_length=24, choices=Verdict.choices)
+    media_labels = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per media id: industry classification, IWF category, file annotations",
+    )
+    incident_type = models.CharField(max_length=64, blank=True)
+    notes = models.TextField(blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    returned_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display()} on case {self.case_id}"
+
+
+class Skip(models.Model):
+    """A reviewer passed on a case; it is not offered to them again."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=200)
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Skip of case {self.case_id} by user {self.user_id}"

@@ -1,15 +1,20 @@
-"""Audit events for what happens in the reports app and in the Django admin."""
+"""Casework's answers to what happens in the reports app and the Django admin: audit events,
+and filing ready reports into cases."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.admin.models import LogEntry
+from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from casework import audit
-from reports.signals import intake_token_created, report_received
+from reports.signals import intake_token_created, report_ready, report_received
+
+log = logging.getLogger(__name__)
 
 
 @receiver(report_received)
@@ -49,3 +54,19 @@ def audit_admin_change(sender: Any, instance: LogEntry, created: bool, **kwargs:
         target=f"{instance.content_type.app_label}.{instance.content_type.model}:{instance.object_id}",
         data={"object": instance.object_repr, "change": instance.get_change_message()},
     )
+
+
+@receiver(report_ready)
+def file_ready_report(sender: Any, report: Any, **kwargs: Any) -> None:
+    """Once committed, file the report into its case in the background."""
+    from casework.tasks import file_report
+
+    report_id = report.pk
+    transaction.on_commit(lambda: _enqueue_filing(file_report, report_id))
+
+
+def _enqueue_filing(task: Any, report_id: int) -> None:
+    try:
+        task.delay(report_id)
+    except Exception:
+        log.exception("could not queue filing of report %s; the sweep will retry", report_id)

@@ -158,6 +158,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.requeue_stalled_media",
         "schedule": 300.0,
     },
+    "file-unfiled-reports": {
+        "task": "casework.tasks.file_unfiled_reports",
+        "schedule": 300.0,
+    },
 }
 
 # --- Intake and evidence ------------------------------------------------------------------
@@ -171,6 +175,9 @@ MEDIA_RETRY_BACKOFF_SECONDS = env_int("MEDIA_RETRY_BACKOFF_SECONDS", 5)
 # Django's own limits must not undercut ours: the size middleware enforces them first.
 DATA_UPLOAD_MAX_MEMORY_SIZE = INTAKE_MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = INTAKE_MAX_MEDIA_BYTES
+
+# --- Review -------------------------------------------------------------------------------
+CASE_LEASE_MINUTES = env_int("CASE_LEASE_MINUTES", 15)
 
 LOGGING = {
     "version": 1,

@@ -16,7 +16,7 @@ from reports import vault
 from reports.media import MediaInfo, MediaRefused, inspect
 from reports.models import Media, Platform, Report
 from reports.schemas import ReportIn
-from reports.signals import report_received
+from reports.signals import report_ready, report_received
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +182,8 @@ def receive_report(
                 for i, (item, (name, key_id)) in enumerate(zip(media, sealed, strict=True))
             )
             report_received.send(sender=Report, report=row, platform=platform)
+            if not media:
+                report_ready.send(sender=Report, report=row)
             media_ids = [m.pk for m in rows]
             transaction.on_commit(lambda: enqueue_processing(media_ids))
     except IntegrityError:

@@ -93,6 +93,9 @@ class ReportOut(BaseModel):
     external_id: str
     received_at: AwareDatetime
     media: list[MediaOut]
+    case_id: int | None = None
+    case_status: str | None = None
+    verdict: str | None = None
 
 
 class ReceivedOut(BaseModel):

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from reports.models import Media, Platform, Report
+
+# Other apps add what they know of a report to what its platform sees (the casework app adds
+# the case and its verdict), without the reports app knowing of them.
+_status_extensions: list[Callable[[Report], dict[str, Any]]] = []
+
+
+def add_status_extension(extension: Callable[[Report], dict[str, Any]]) -> None:
+    """Register a function whose result is merged into report_status()."""
+    if extension not in _status_extensions:
+        _status_extensions.append(extension)
 
 
 def report_for_platform(report_id: int, platform: Platform) -> Report | None:
@@ -33,7 +44,7 @@ def media_status(media: Media) -> dict[str, Any]:
 
 def report_status(report: Report) -> dict[str, Any]:
     """What the sending platform may see of its report."""
-    return {
+    status = {
         "id": report.pk,
         "status": report.status,
         "source": report.source,
@@ -41,6 +52,9 @@ def report_status(report: Report) -> dict[str, Any]:
         "received_at": report.received_at,
         "media": [media_status(m) for m in sorted(report.media.all(), key=lambda m: m.position)],
     }
+    for extension in _status_extensions:
+        status.update(extension(report))
+    return status
 
 
 def preview_bytes(media_id: int) -> bytes | None:
@@ -51,3 +65,19 @@ def preview_bytes(media_id: int) -> bytes | None:
     if not name:
         return None
     return vault.load(name)
+
+
+def report_with_media(report_id: int) -> Report:
+    """A report and its media, for filing it into a case."""
+    return Report.objects.prefetch_related("media").get(pk=report_id)
+
+
+def unfiled_ready_report_ids(older_than, exclude_ids) -> list[int]:
+    """Reports past processing, received before older_than, whose ids are not in exclude_ids
+    (a subquery of the reports the caller has filed)."""
+    return list(
+        Report.objects.exclude(status=Report.Status.RECEIVED)
+        .filter(received_at__lt=older_than)
+        .exclude(pk__in=exclude_ids)
+        .values_list("pk", flat=True)[:1000]
+    )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from reports import vault
 from reports.models import Media, Report
 from reports.processing import process_bytes
-from reports.signals import media_processed
+from reports.signals import media_processed, report_ready
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,8 @@ def _finish(media_id: int, *, attempts: int, fields: dict | None = None, error: 
         report.save(update_fields=["status"])
         if not error:
             media_processed.send(sender=Media, media=media)
+        if report.status != Report.Status.RECEIVED:
+            report_ready.send(sender=Report, report=report)
     return True
 
 

@@ -84,3 +84,20 @@ def test_unprocessable_media_fails_visibly_after_retries(celery_worker, intake):
     assert "truncated" in failed["error"] or "Error" in failed["error"]
     assert Media.objects.get(pk=broken.pk).attempts == 5
     assert next(m for m in body["media"] if m["id"] == original.pk)["status"] == "processed"
+
+
+def test_processed_reports_are_filed_into_one_case_per_content(celery_worker, intake):
+    image = synthetic.image_bytes(25)
+    first = intake.post(report_document("c-1", media=[media_item(image)])).json()["id"]
+    second = intake.post(report_document("c-2", media=[media_item(image)])).json()["id"]
+    other = intake.post(report_document("c-3", media=[media_item(synthetic.image_bytes(26))]))
+
+    def filed(report_id: int) -> bool:
+        return intake.get(report_id).json()["case_id"] is not None
+
+    for report_id in (first, second, other.json()["id"]):
+        wait_for(lambda report_id=report_id: filed(report_id), message="filing")
+    a, b, c = (intake.get(i).json() for i in (first, second, other.json()["id"]))
+    assert a["case_id"] == b["case_id"] != c["case_id"]
+    assert a["case_status"] == "new"
+    assert a["verdict"] is None

@@ -1,0 +1,268 @@
+"""Every change to a case goes through these functions; each writes its audit event in the
+same transaction, so "every decision is audited" holds by construction."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from casework import audit, roles
+from casework.models import Case, Decision, Queue, Skip
+
+NEEDS_APPROVAL = {Decision.Verdict.CSAM_CONFIRMED, Decision.Verdict.CSAM_SUSPECTED}
+INDUSTRY_CLASSIFICATIONS = ("A1", "A2", "B1", "B2")
+IWF_CATEGORIES = ("A", "B", "C")
+FILE_ANNOTATIONS = (
+    "generativeAi",
+    "possibleSelfProduction",
+    "infant",
+    "physicalHarm",
+    "violenceGore",
+    "bestiality",
+    "liveStreaming",
+    "viral",
+    "potentialMeme",
+    "animeDrawingVirtualHentai",
+)
+
+
+class CaseActionRefused(Exception):
+    """The action is not allowed now; the message says why, for the person who tried."""
+
+
+def lease_length() -> timedelta:
+    return timedelta(minutes=settings.CASE_LEASE_MINUTES)
+
+
+def _holds(case: Case, user: Any, now=None) -> bool:
+    now = now or timezone.now()
+    return (
+        case.holder_id == user.pk
+        and case.lease_expires_at is not None
+        and (case.lease_expires_at > now)
+    )
+
+
+def claim_next_case(*, user: Any, queue: Queue) -> Case | None:
+    """Give the user the best open case of the queue under a lease, or None if there is none.
+
+    A case already held (lease unexpired) is never offered: the row lock with SKIP LOCKED
+    lets many reviewers claim at once without waiting on each other or sharing a case.
+    """
+    if not roles.has_role(user, *queue.roles):
+        raise CaseActionRefused(f"Your role may not work the {queue.name} queue.")
+    now = timezone.now()
+    with transaction.atomic():
+        held = (
+            Case.objects.select_for_update()
+            .filter(queue=queue, holder=user, lease_expires_at__gt=now)
+            .filter(status__in=[Case.Status.NEW, Case.Status.IN_REVIEW])
+            .first()
+        )
+        if held is not None:
+            return held
+        case = (
+            Case.objects.select_for_update(skip_locked=True)
+            .filter(queue=queue, status__in=[Case.Status.NEW, Case.Status.IN_REVIEW])
+            .filter(Q(holder__isnull=True) | Q(lease_expires_at__lte=now))
+            .exclude(pk__in=Skip.objects.filter(user=user).values("case_id"))
+            .order_by("-priority", "created_at")
+            .first()
+        )
+        if case is None:
+            return None
+        previous = case.holder_id
+        case.holder = user
+        case.lease_expires_at = now + lease_length()
+        case.status = Case.Status.IN_REVIEW
+        case.save(update_fields=["holder", "lease_expires_at", "status", "updated_at"])
+        audit.record(
+            "case.claimed",
+            actor=audit.user_actor(user),
+            actor_user=user,
+            target=f"case:{case.pk}",
+            data={"queue": queue.slug, "expired_lease_of": previous} if previous else {},
+        )
+    return case
+
+
+def renew_lease(*, case_id: int, user: Any) -> Case:
+    """Extend the user's lease while they are active on the case."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if not _holds(case, user):
+            raise CaseActionRefused("You no longer hold this case; claim it again.")
+        case.lease_expires_at = timezone.now() + lease_length()
+        case.save(update_fields=["lease_expires_at", "updated_at"])
+    return case
+
+
+def release_case(*, case_id: int, user: Any, skip_reason: str = "") -> Case:
+    """Hand the case back to its queue; with a reason, the user is not offered it again."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if case.holder_id != user.pk:
+            raise CaseActionRefused("You do not hold this case.")
+        case.holder = None
+        case.lease_expires_at = None
+        case.save(update_fields=["holder", "lease_expires_at", "updated_at"])
+        if skip_reason:
+            Skip.objects.create(case=case, user=user, reason=skip_reason[:200])
+        audit.record(
+            "case.skipped" if skip_reason else "case.released",
+            actor=audit.user_actor(user),
+            actor_user=user,
+            target=f"case:{case.pk}",
+            data={"reason": skip_reason} if skip_reason else {},
+        )
+    return case
+
+
+def reassign_case(*, case_id: int, lead: Any, to_user: Any) -> Case:
+    """An escalation lead gives an open case to another reviewer."""
+    if not roles.has_role(lead, roles.ESCALATION_LEAD, roles.ADMIN):
+        raise CaseActionRefused("Only escalation leads reassign cases.")
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if case.status not in (Case.Status.NEW, Case.Status.IN_REVIEW):
+            raise CaseActionRefused("Only open cases can be reassigned.")
+        if not roles.has_role(to_user, *case.queue.roles):
+            raise CaseActionRefused(f"{to_user.get_username()} may not work this queue.")
+        previous = case.holder.get_username() if case.holder else None
+        case.holder = to_user
+        case.lease_expires_at = timezone.now() + lease_length()
+        case.status = Case.Status.IN_REVIEW
+        case.save(update_fields=["holder", "lease_expires_at", "status", "updated_at"])
+        audit.record(
+            "case.reassigned",
+            actor=audit.user_actor(lead),
+            actor_user=lead,
+            target=f"case:{case.pk}",
+            data={"from": previous, "to": to_user.get_username()},
+        )
+    return case
+
+
+def _clean_labels(media_labels: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    cleaned: dict[str, dict[str, Any]] = {}
+    for media_id, labels in media_labels.items():
+        industry = labels.get("industry") or ""
+        iwf = labels.get("iwf") or ""
+        annotations = sorted(set(labels.get("annotations") or []))
+        if industry and industry not in INDUSTRY_CLASSIFICATIONS:
+            raise CaseActionRefused(f"Unknown industry classification {industry!r}.")
+        if iwf and iwf not in IWF_CATEGORIES:
+            raise CaseActionRefused(f"Unknown IWF category {iwf!r}.")
+        unknown = set(annotations) - set(FILE_ANNOTATIONS)
+        if unknown:
+            raise CaseActionRefused(f"Unknown file annotations: {', '.join(sorted(unknown))}.")
+        cleaned[str(media_id)] = {"industry": industry, "iwf": iwf, "annotations": annotations}
+    return cleaned
+
+
+def record_decision(
+    *,
+    case_id: int,
+    user: Any,
+    verdict: str,
+    media_labels: dict[str, dict[str, Any]] | None = None,
+    incident_type: str = "",
+    notes: str = "",
+) -> Decision:
+    """The holder decides: a CSAM verdict waits for a second person's approval; any other
+    verdict closes the case."""
+    if verdict not in Decision.Verdict.values:
+        raise CaseActionRefused(f"Unknown verdict {verdict!r}.")
+    labels = _clean_labels(media_labels or {})
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if case.status != Case.Status.IN_REVIEW or not _holds(case, user):
+            raise CaseActionRefused("Claim the case before deciding it.")
+        decision = Decision.objects.create(
+            case=case,
+            decided_by=user,
+            verdict=verdict,
+            media_labels=labels,
+            incident_type=incident_type[:64],
+            notes=notes,
+        )
+        case.status = (
+            Case.Status.AWAITING_APPROVAL if verdict in NEEDS_APPROVAL else Case.Status.CLOSED
+        )
+        case.verdict = verdict
+        case.holder = None
+        case.lease_expires_at = None
+        case.save(update_fields=["status", "verdict", "holder", "lease_expires_at", "updated_at"])
+        audit.record(
+            "case.decided",
+            actor=audit.user_actor(user),
+            actor_user=user,
+            target=f"case:{case.pk}",
+            data={
+                "decision": decision.pk,
+                "verdict": verdict,
+                "media_labels": labels,
+                "incident_type": decision.incident_type,
+                "status": case.status,
+            },
+        )
+    return decision
+
+
+def _pending_decision(case_id: int, lead: Any) -> tuple[Case, Decision]:
+    if not roles.has_role(lead, roles.ESCALATION_LEAD):
+        raise CaseActionRefused("Only escalation leads approve or return decisions.")
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if case.status != Case.Status.AWAITING_APPROVAL:
+        raise CaseActionRefused("This case is not awaiting approval.")
+    decision = case.decisions.order_by("-decided_at").first()
+    if decision.decided_by_id == lead.pk:
+        raise CaseActionRefused("A second person must approve: you made this decision.")
+    return case, decision
+
+
+def approve_decision(*, case_id: int, lead: Any) -> Decision:
+    """Four-eyes: a different escalation lead confirms the CSAM decision."""
+    with transaction.atomic():
+        case, decision = _pending_decision(case_id, lead)
+        decision.approved_by = lead
+        decision.approved_at = timezone.now()
+        decision.save(update_fields=["approved_by", "approved_at"])
+        case.status = Case.Status.APPROVED
+        case.save(update_fields=["status", "updated_at"])
+        audit.record(
+            "case.approved",
+            actor=audit.user_actor(lead),
+            actor_user=lead,
+            target=f"case:{case.pk}",
+            data={"decision": decision.pk, "verdict": decision.verdict},
+        )
+    return decision
+
+
+def return_decision(*, case_id: int, lead: Any, reason: str) -> Decision:
+    """The second person disagrees or needs more: the case goes back to review."""
+    if not reason.strip():
+        raise CaseActionRefused("Say why the case is returned.")
+    with transaction.atomic():
+        case, decision = _pending_decision(case_id, lead)
+        decision.returned_by = lead
+        decision.returned_at = timezone.now()
+        decision.return_reason = reason.strip()
+        decision.save(update_fields=["returned_by", "returned_at", "return_reason"])
+        case.status = Case.Status.IN_REVIEW
+        case.verdict = ""
+        case.save(update_fields=["status", "verdict", "updated_at"])
+        audit.record(
+            "case.returned",
+            actor=audit.user_actor(lead),
+            actor_user=lead,
+            target=f"case:{case.pk}",
+            data={"decision": decision.pk, "reason": decision.return_reason},
+        )
+    return decision
