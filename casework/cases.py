@@ -13,7 +13,6 @@ from casework.models import Case, CaseContent, CaseReport, Queue
 from reports import selectors as report_selectors
 from reports.models import Report
 
-
 DEFAULT_QUEUES = [
     # slug, name, reasons, deadline hours, position
     ("csam", "CSAM", ["csam"], 24, 10),
