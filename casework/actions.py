@@ -13,10 +13,23 @@ from django.utils import timezone
 
 from casework import audit, roles
 from casework.models import Case, Decision, Queue, Skip
+from reports import selectors as report_selectors
+from reports.metadata import read_metadata
 
 NEEDS_APPROVAL = {Decision.Verdict.CSAM_CONFIRMED, Decision.Verdict.CSAM_SUSPECTED}
 INDUSTRY_CLASSIFICATIONS = ("A1", "A2", "B1", "B2")
 IWF_CATEGORIES = ("A", "B", "C")
+# NCMEC CyberTipline incident types.
+INCIDENT_TYPES = (
+    "Child Pornography (possession, manufacture, and distribution)",
+    "Child Sex Trafficking",
+    "Child Sex Tourism",
+    "Child Sexual Molestation",
+    "Misleading Domain Name",
+    "Misleading Words or Digital Images on the Internet",
+    "Online Enticement of Children for Sexual Acts",
+    "Unsolicited Obscene Material Sent to a Child",
+)
 FILE_ANNOTATIONS = (
     "generativeAi",
     "possibleSelfProduction",
@@ -183,6 +196,8 @@ def record_decision(
         case = Case.objects.select_for_update().get(pk=case_id)
         if case.status != Case.Status.IN_REVIEW or not _holds(case, user):
             raise CaseActionRefused("Claim the case before deciding it.")
+        if incident_type and incident_type not in INCIDENT_TYPES:
+            raise CaseActionRefused(f"Unknown incident type {incident_type!r}.")
         decision = Decision.objects.create(
             case=case,
             decided_by=user,
@@ -266,3 +281,54 @@ def return_decision(*, case_id: int, lead: Any, reason: str) -> Decision:
             data={"decision": decision.pk, "reason": decision.return_reason},
         )
     return decision
+
+
+def may_look_closely(case: Case, user: Any) -> bool:
+    """May this user reveal or inspect the case's media now?"""
+    if roles.has_role(user, roles.ESCALATION_LEAD) and case.status in (
+        Case.Status.AWAITING_APPROVAL,
+        Case.Status.APPROVED,
+    ):
+        return True  # the second pair of eyes must be able to check
+    return roles.has_role(user, roles.REVIEWER, roles.ESCALATION_LEAD) and _holds(case, user)
+
+
+def _case_media(case_id: int, media_id: int, user: Any) -> Case:
+    case = Case.objects.get(pk=case_id)
+    report_id = report_selectors.media_report_ids(media_id)
+    if report_id is None or not case.case_reports.filter(report_id=report_id).exists():
+        raise CaseActionRefused("That media item is not part of this case.")
+    if not may_look_closely(case, user):
+        raise CaseActionRefused(
+            "Only the reviewer holding the case, or an escalation lead checking a decision, "
+            "may reveal or inspect its media."
+        )
+    return case
+
+
+def reveal_media(*, case_id: int, media_id: int, user: Any) -> tuple[bytes, str]:
+    """The unblurred original of one media item, for a deliberate, audited reveal."""
+    case = _case_media(case_id, media_id, user)
+    data, content_type, _ = report_selectors.original_bytes(media_id)
+    audit.record(
+        "media.revealed",
+        actor=audit.user_actor(user),
+        actor_user=user,
+        target=f"media:{media_id}",
+        data={"case": case.pk},
+    )
+    return data, content_type
+
+
+def inspect_metadata(*, case_id: int, media_id: int, user: Any) -> dict[str, str]:
+    """The media item's embedded metadata (EXIF and the like), audited."""
+    case = _case_media(case_id, media_id, user)
+    data, _, kind = report_selectors.original_bytes(media_id)
+    audit.record(
+        "media.metadata_viewed",
+        actor=audit.user_actor(user),
+        actor_user=user,
+        target=f"media:{media_id}",
+        data={"case": case.pk},
+    )
+    return read_metadata(data, kind)

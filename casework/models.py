@@ -166,3 +166,14 @@ class Skip(models.Model):
 
     def __str__(self) -> str:
         return f"Skip of case {self.case_id} by user {self.user_id}"
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, counted to slow down password guessing."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    address = models.GenericIPAddressField(db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.address} at {self.at}"

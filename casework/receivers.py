@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -70,3 +71,33 @@ def _enqueue_filing(task: Any, report_id: int) -> None:
         task.delay(report_id)
     except Exception:
         log.exception("could not queue filing of report %s; the sweep will retry", report_id)
+
+
+@receiver(user_logged_in)
+def audit_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit.record(
+        "login.succeeded",
+        actor=audit.user_actor(user),
+        actor_user=user,
+        target=f"user:{user.get_username()}",
+        data={"address": request.META.get("REMOTE_ADDR") if request else None},
+    )
+
+
+@receiver(user_logged_out)
+def audit_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit.record(
+            "logout",
+            actor=audit.user_actor(user),
+            actor_user=user,
+            target=f"user:{user.get_username()}",
+        )
+
+
+@receiver(user_login_failed)
+def count_failed_login(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
+    from casework import accounts
+
+    address = (request.META.get("REMOTE_ADDR") if request else None) or "0.0.0.0"  # noqa: S104
+    accounts.record_failure(credentials.get("username") or "", address)

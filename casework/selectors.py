@@ -1,13 +1,22 @@
-"""Reads of cases for pages and for the intake API."""
+"""Reads of cases for pages and for the intake API; each page makes a fixed number of queries."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from casework.models import Case, Decision
+from django.db.models import Count, Min, Prefetch, Q
+from django.utils import timezone
+
+from casework import roles
+from casework.models import AuditEvent, Case, Decision, Queue
+from reports.models import Media, Report
 
 # What a platform may learn of a decision: only decisions that stand.
 FINAL_STATUSES = {Case.Status.APPROVED, Case.Status.CLOSED}
+OPEN_STATUSES = [Case.Status.NEW, Case.Status.IN_REVIEW]
 
 
 def case_for_platform(report: Any) -> dict[str, Any]:
@@ -19,5 +28,97 @@ def case_for_platform(report: Any) -> dict[str, Any]:
     return {"case_id": case.pk, "case_status": case.status, "verdict": verdict}
 
 
-def latest_decision(case: Case) -> Decision | None:
-    return case.decisions.select_related("decided_by", "approved_by", "returned_by").first()
+@dataclass
+class QueueRow:
+    queue: Queue
+    open_count: int
+    oldest: datetime | None
+    breaches: int
+    awaiting_approval: int
+    may_claim: bool
+
+
+def queue_overview(user: Any) -> list[QueueRow]:
+    """Each queue with its open count, oldest open case and deadline breaches (one query)."""
+    now = timezone.now()
+    open_q = Q(cases__status__in=OPEN_STATUSES)
+    queues = Queue.objects.annotate(
+        open_count=Count("cases", filter=open_q),
+        oldest=Min("cases__created_at", filter=open_q),
+        breaches=Count("cases", filter=open_q & Q(cases__deadline_at__lt=now)),
+        awaiting=Count("cases", filter=Q(cases__status=Case.Status.AWAITING_APPROVAL)),
+    )
+    user_roles = set(user.groups.values_list("name", flat=True))
+    return [
+        QueueRow(q, q.open_count, q.oldest, q.breaches, q.awaiting, bool(user_roles & set(q.roles)))
+        for q in queues
+    ]
+
+
+def case_page(case_id: int) -> Case:
+    """The case with its reports, media and decisions loaded (raises Case.DoesNotExist)."""
+    reports = Report.objects.select_related("platform").prefetch_related(
+        Prefetch("media", queryset=Media.objects.order_by("position"))
+    )
+    return (
+        Case.objects.select_related("queue", "holder")
+        .prefetch_related(
+            Prefetch("case_reports__report", queryset=reports),
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.select_related(
+                    "decided_by", "approved_by", "returned_by"
+                ),
+            ),
+        )
+        .get(pk=case_id)
+    )
+
+
+def case_reports(case: Case) -> list[Report]:
+    return [link.report for link in case.case_reports.all()]
+
+
+def timeline(case: Case, reports: list[Report]) -> list[AuditEvent]:
+    """Everything the audit log holds about the case, its reports and its media, in order."""
+    targets = [f"case:{case.pk}"]
+    for report in reports:
+        targets.append(f"report:{report.pk}")
+        targets.extend(f"media:{m.pk}" for m in report.media.all())
+    return list(AuditEvent.objects.filter(target__in=targets).order_by("id")[:500])
+
+
+def other_cases_of_uploaders(case: Case, reports: list[Report]) -> list[Case]:
+    """Other cases whose reports name one of this case's uploader accounts."""
+    ids = {r.uploader.get("id") for r in reports if r.uploader.get("id")}
+    if not ids:
+        return []
+    return list(
+        Case.objects.filter(case_reports__report__uploader__id__in=list(ids))
+        .exclude(pk=case.pk)
+        .distinct()
+        .order_by("-pk")[:20]
+    )
+
+
+HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
+
+
+def search_cases(query: str) -> list[Case]:
+    """Cases by case id, report external id, media SHA-256 or MD5, or uploader id."""
+    query = query.strip()
+    if not query:
+        return []
+    match = Q(case_reports__report__external_id=query) | Q(case_reports__report__uploader__id=query)
+    if query.isdigit():
+        match |= Q(pk=int(query))
+    if HEX64.match(query):
+        match |= Q(case_reports__report__media__sha256=query.lower())
+    elif HEX32.match(query):
+        match |= Q(case_reports__report__media__md5=query.lower())
+    return list(Case.objects.filter(match).select_related("queue").distinct().order_by("-pk")[:100])
+
+
+def may_see_previews(user: Any) -> bool:
+    return roles.has_role(user, *roles.PREVIEW_ROLES)

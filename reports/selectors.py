@@ -81,3 +81,16 @@ def unfiled_ready_report_ids(older_than, exclude_ids) -> list[int]:
         .exclude(pk__in=exclude_ids)
         .values_list("pk", flat=True)[:1000]
     )
+
+
+def original_bytes(media_id: int) -> tuple[bytes, str, str]:
+    """The stored original (decrypted), its sniffed content type, and its kind."""
+    from reports import vault
+
+    media = Media.objects.only("vault_name", "content_type", "kind").get(pk=media_id)
+    return vault.load(media.vault_name), media.content_type, media.kind
+
+
+def media_report_ids(media_id: int) -> int | None:
+    """The report a media item belongs to."""
+    return Media.objects.filter(pk=media_id).values_list("report_id", flat=True).first()

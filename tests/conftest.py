@@ -141,3 +141,10 @@ def wait_for(predicate, timeout: float = 30.0, message: str = "condition") -> No
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {message}")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Real password hashing costs a quarter second per sign-in; tests sign in hundreds of
+    times and do not test the hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

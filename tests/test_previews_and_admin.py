@@ -8,11 +8,12 @@ import pytest
 from django.test import Client
 from PIL import Image
 
-from casework import accounts, roles
+from casework import roles
 from casework.models import AuditEvent
 from reports import synthetic, vault
 from reports.models import Media, Platform, Report
 from reports.processing import process_bytes
+from tests.helpers import make_user, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -48,10 +49,7 @@ def media() -> Media:
 
 
 def login(role: str) -> Client:
-    accounts.create_user(f"u-{role}", role=role, password="pw-long-enough-1", created_by="t")
-    client = Client()
-    assert client.login(username=f"u-{role}", password="pw-long-enough-1")
-    return client
+    return signed_in(make_user(f"u-{role}", role))
 
 
 def test_reviewer_sees_blurred_preview_uncached_and_audited(media):

@@ -16,4 +16,9 @@ class Command(BaseCommand):
         self.stdout.write("Demo users (username / password / role):")
         for username, user in state["users"].items():
             self.stdout.write(f"  {username:10} {user['password']:20} {user['role']}")
+            if user.get("totp"):
+                self.stdout.write(f"  {'':10} second factor: {user['totp']}")
+        self.stdout.write(
+            "  (a code for a TOTP user: python manage.py totp_code USERNAME, demo data only)"
+        )
         self.stdout.write(f"Demo platform intake token: {state['token']}")

@@ -1,0 +1,75 @@
+"""Signing in: password, then the TOTP step for users with a device; throttled."""
+
+from __future__ import annotations
+
+import django_otp
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+
+from casework import accounts, audit
+
+
+def client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 (a label, not a bind)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "casework/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        username = request.POST.get("username", "")
+        if accounts.too_many_failures(username, client_address(request)):
+            form = self.get_form()
+            form.errors.clear()
+            return render(
+                request,
+                self.template_name,
+                {"form": form, "throttled": True},
+                status=429,
+            )
+        return super().post(request, *args, **kwargs)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/queues/"
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return "/queues/"
+
+
+@never_cache
+@csrf_protect
+def otp_step(request: HttpRequest) -> HttpResponse:
+    """The second step for users with a TOTP device: field `otp_token`."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("/accounts/login/")
+    if user.is_verified():
+        return redirect(_safe_next(request))
+    status = 200
+    if request.method == "POST":
+        address = client_address(request)
+        if accounts.too_many_failures(user.get_username(), address):
+            messages.error(request, "Too many failed attempts. Wait 15 minutes and try again.")
+            status = 429
+        else:
+            device = django_otp.match_token(user, request.POST.get("otp_token", "").strip())
+            if device is not None:
+                django_otp.login(request, device)
+                audit.record(
+                    "login.second_factor",
+                    actor=audit.user_actor(user),
+                    actor_user=user,
+                    target=f"user:{user.get_username()}",
+                )
+                return redirect(_safe_next(request))
+            accounts.record_failure(user.get_username(), address)
+            messages.error(request, "That code is not valid. Check your authenticator's clock.")
+            status = 400
+    return render(request, "casework/otp.html", {"next": _safe_next(request)}, status=status)

@@ -1,0 +1,192 @@
+// Casework review page: keyboard shortcuts, in-place reveal, lease renewal.
+// No inline script anywhere: the Content-Security-Policy forbids it.
+(function () {
+  "use strict";
+
+  const INDUSTRY = { q: "A1", w: "A2", e: "B1", r: "B2" };
+  const IWF = { a: "A", s: "B", d: "C" };
+  const ANNOTATIONS = {
+    g: "generativeAi", p: "possibleSelfProduction", i: "infant", h: "physicalHarm",
+    v: "violenceGore", b: "bestiality", l: "liveStreaming", y: "viral",
+    m: "potentialMeme", o: "animeDrawingVirtualHentai",
+  };
+
+  const cards = Array.from(document.querySelectorAll(".media-card"));
+  let current = 0;
+
+  function select(index) {
+    if (!cards.length) return;
+    current = (index + cards.length) % cards.length;
+    cards.forEach((card, i) => card.classList.toggle("selected", i === current));
+    cards[current].focus({ preventScroll: false });
+  }
+
+  function labelsFor(card) {
+    return document.querySelector(`[data-labels-for="${card.dataset.media}"]`);
+  }
+
+  function csrf(form) {
+    return form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  }
+
+  async function reveal(form) {
+    const card = form.closest(".media-card");
+    const img = card && card.querySelector("img.preview");
+    const response = await fetch(form.action, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrf(form) },
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    if (!response.ok) {
+      window.alert(await response.text());
+      return;
+    }
+    const blob = await response.blob();
+    if (img) {
+      if (img.dataset.objectUrl) URL.revokeObjectURL(img.dataset.objectUrl);
+      const url = URL.createObjectURL(blob);
+      img.dataset.objectUrl = url;
+      img.src = url;
+      img.alt = img.alt.replace("Blurred preview", "Revealed original");
+      card.classList.add("revealed");
+      const button = form.querySelector("button");
+      button.textContent = "Hide original";
+      form.dataset.revealed = "1";
+    }
+  }
+
+  function hide(form) {
+    const card = form.closest(".media-card");
+    const img = card.querySelector("img.preview");
+    URL.revokeObjectURL(img.dataset.objectUrl);
+    delete img.dataset.objectUrl;
+    img.src = img.dataset.previewSrc;
+    img.alt = img.alt.replace("Revealed original", "Blurred preview");
+    card.classList.remove("revealed");
+    form.querySelector("button").textContent = "Reveal original";
+    delete form.dataset.revealed;
+  }
+
+  async function showMetadata(form) {
+    const card = form.closest(".media-card");
+    const list = card.querySelector("dl.metadata");
+    const response = await fetch(form.action, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrf(form) },
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    const body = await response.json();
+    list.replaceChildren();
+    const entries = Object.entries(body.metadata || { error: body.error || "none" });
+    if (!entries.length) entries.push(["metadata", "none found"]);
+    for (const [name, value] of entries) {
+      const dt = document.createElement("dt");
+      dt.textContent = name;
+      const dd = document.createElement("dd");
+      dd.textContent = value;
+      list.append(dt, dd);
+    }
+    list.hidden = false;
+  }
+
+  document.querySelectorAll("form[data-reveal]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (form.dataset.revealed) hide(form);
+      else reveal(form);
+    });
+  });
+  document.querySelectorAll("form[data-metadata]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      showMetadata(form);
+    });
+  });
+
+  function submitShortcut(name) {
+    const button = document.querySelector(`[data-shortcut="${name}"]`);
+    if (button) button.form.requestSubmit(button);
+    return Boolean(button);
+  }
+
+  function typing(target) {
+    return target.closest("input, textarea, select, [contenteditable]") !== null;
+  }
+
+  document.addEventListener("keydown", (event) => {
+    const help = document.getElementById("help");
+    const decision = document.getElementById("decision-form");
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && decision) {
+      event.preventDefault();
+      decision.requestSubmit();
+      return;
+    }
+    if (event.key === "Escape" && typing(event.target)) {
+      event.target.blur();
+      return;
+    }
+    if (typing(event.target) || event.altKey || event.ctrlKey || event.metaKey) return;
+
+    const key = event.key;
+    let handled = true;
+    if (key === "?") {
+      if (help) help.open ? help.close() : help.showModal();
+    } else if (key === "n") {
+      handled = submitShortcut("n");
+    } else if (key === "A") {
+      handled = submitShortcut("A");
+    } else if (decision && /^[1-5]$/.test(key)) {
+      const radio = decision.querySelector(`input[name=verdict][data-key="${key}"]`);
+      if (radio) radio.checked = true;
+    } else if (key === "j") {
+      select(current + 1);
+    } else if (key === "k") {
+      select(current - 1);
+    } else if (key === "R" && cards.length) {
+      const form = cards[current].querySelector("form[data-reveal]");
+      if (form) form.requestSubmit();
+    } else if (key === "M" && cards.length) {
+      const form = cards[current].querySelector("form[data-metadata]");
+      if (form) form.requestSubmit();
+    } else if (decision && key === "t") {
+      decision.querySelector("#incident_type").focus();
+    } else if (decision && key === "u") {
+      decision.querySelector("#notes").focus();
+    } else if (decision && cards.length && (key in INDUSTRY || key in IWF)) {
+      const field = key in INDUSTRY ? "industry" : "iwf";
+      const value = key in INDUSTRY ? INDUSTRY[key] : IWF[key];
+      const select = labelsFor(cards[current]).querySelector(`select[data-field="${field}"]`);
+      select.value = select.value === value ? "" : value;
+    } else if (decision && cards.length && key in ANNOTATIONS) {
+      const box = labelsFor(cards[current]).querySelector(`input[value="${ANNOTATIONS[key]}"]`);
+      box.checked = !box.checked;
+    } else {
+      handled = false;
+    }
+    if (handled) event.preventDefault();
+  });
+
+  // Keep the lease while the reviewer is active: renew at most once a minute after activity.
+  const lease = document.getElementById("lease");
+  if (lease) {
+    let active = false;
+    ["keydown", "mousemove", "click", "scroll"].forEach((name) =>
+      document.addEventListener(name, () => { active = true; }, { passive: true }));
+    const token = csrf(lease.querySelector("form"));
+    window.setInterval(async () => {
+      if (!active) return;
+      active = false;
+      const response = await fetch(lease.dataset.leaseUrl, {
+        method: "POST", headers: { "X-CSRFToken": token }, credentials: "same-origin",
+      });
+      if (response.status === 409) {
+        lease.replaceChildren(document.createTextNode((await response.json()).error));
+        lease.classList.add("error");
+      }
+    }, 60000);
+  }
+
+  if (cards.length) select(0);
+})();

@@ -1,0 +1,95 @@
+"""Signing in: password, TOTP step, throttling, security headers, the add_user command."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from casework import roles
+from casework.models import AuditEvent
+from tests.helpers import PASSWORD, current_code, make_user, signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reviewer_signs_in_with_password_only():
+    user = make_user("rev", roles.REVIEWER)
+    client = signed_in(user)
+    assert client.get("/queues/").status_code == 200
+    assert AuditEvent.objects.filter(action="login.succeeded", target="user:rev").exists()
+
+
+def test_lead_must_pass_totp_before_anything():
+    lead = make_user("lead", roles.ESCALATION_LEAD)
+    client = Client()
+    client.post("/accounts/login/", {"username": "lead", "password": PASSWORD})
+    response = client.get("/queues/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/otp/")
+    assert client.post("/accounts/otp/", {"otp_token": "000000"}).status_code == 400
+    # django-otp throttles a device after a failure; a person would wait a second
+    TOTPDevice.objects.filter(user=lead).update(throttling_failure_timestamp=None)
+    response = client.post("/accounts/otp/", {"otp_token": current_code(lead), "next": "/queues/"})
+    assert response.status_code == 302
+    assert client.get("/queues/").status_code == 200
+
+
+def test_lead_without_device_cannot_work():
+    from casework import accounts
+
+    accounts.create_user("nodevice", role=roles.ESCALATION_LEAD, password=PASSWORD, created_by="t")
+    client = Client()
+    client.post("/accounts/login/", {"username": "nodevice", "password": PASSWORD})
+    response = client.get("/queues/")
+    assert response.status_code == 403
+    assert b"Second factor required" in response.content
+
+
+def test_failed_logins_are_throttled_and_audited(settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    make_user("rev", roles.REVIEWER)
+    client = Client()
+    for _ in range(3):
+        response = client.post("/accounts/login/", {"username": "rev", "password": "x"})
+        assert response.status_code == 200
+    # even the right password is refused now
+    response = client.post("/accounts/login/", {"username": "rev", "password": PASSWORD})
+    assert response.status_code == 429
+    assert AuditEvent.objects.filter(action="login.failed").count() == 3
+
+
+def test_pages_carry_a_strict_csp_and_sessions_expire_when_idle(settings):
+    client = signed_in(make_user("rev", roles.REVIEWER))
+    response = client.get("/queues/")
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def test_logout_is_a_post():
+    client = signed_in(make_user("rev", roles.REVIEWER))
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/queues/").status_code == 302
+
+
+def test_add_user_prints_otpauth_for_leads(monkeypatch):
+    monkeypatch.setenv("NEW_PASSWORD", "a-good-long-password-9")
+    out = io.StringIO()
+    call_command(
+        "add_user", "newlead", role="escalation_lead", password_env="NEW_PASSWORD", stdout=out
+    )
+    assert re.search(r"otpauth://totp/.+secret=", out.getvalue())
+    out = io.StringIO()
+    call_command("add_user", "newrev", role="reviewer", password_env="NEW_PASSWORD", stdout=out)
+    assert "otpauth" not in out.getvalue()
+    with pytest.raises(CommandError, match="exists"):
+        call_command("add_user", "newrev", role="reviewer", password_env="NEW_PASSWORD")
+    monkeypatch.setenv("WEAK", "123")
+    with pytest.raises(CommandError, match="password refused"):
+        call_command("add_user", "weak", role="reviewer", password_env="WEAK")

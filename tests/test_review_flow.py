@@ -1,0 +1,186 @@
+"""The reviewer's day over HTTP: claim, look (blurred), reveal on purpose, decide, approve."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from casework import cases, roles
+from casework.models import AuditEvent, Case
+from reports import synthetic, vault
+from reports.models import Media, Platform, Report
+from reports.processing import process_bytes
+from tests.helpers import make_user, signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case_with_image():
+    data = synthetic.image_bytes(41)
+    processed = process_bytes(data, "image")
+    name, key_id = vault.store(data)
+    preview_name, preview_key = vault.store(processed.preview)
+    report = Report.objects.create(
+        platform=Platform.objects.create(name="p"),
+        source="api",
+        external_id="ext-41",
+        reported_at="2026-11-01T00:00:00Z",
+        reason="csam",
+        raw_payload={},
+        status="processed",
+        uploader={"id": "acct-41", "ip_events": [{"ip": "192.0.2.41", "type": "upload"}]},
+    )
+    media = Media.objects.create(
+        report=report,
+        position=0,
+        filename="a.jpg",
+        kind="image",
+        content_type="image/jpeg",
+        size=len(data),
+        width=640,
+        height=480,
+        vault_name=name,
+        key_id=key_id,
+        sha256=processed.sha256,
+        md5=processed.md5,
+        pdq=processed.pdq,
+        pdq_quality=processed.pdq_quality,
+        preview_vault_name=preview_name,
+        preview_key_id=preview_key,
+        status="processed",
+    )
+    return cases.file_report(report.pk), media, data
+
+
+def assert_no_original(html: bytes, original: bytes) -> None:
+    assert original not in html
+    assert base64.b64encode(original)[:200] not in html
+
+
+def test_claim_view_reveal_decide_approve(case_with_image):
+    case, media, original = case_with_image
+    reviewer = make_user("rev", roles.REVIEWER)
+    lead, lead2 = (
+        make_user("lead", roles.ESCALATION_LEAD),
+        make_user("lead2", roles.ESCALATION_LEAD),
+    )
+    client = signed_in(reviewer)
+
+    response = client.post("/queues/csam/next")
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
+    page = client.get(f"/cases/{case.pk}/")
+    assert page.status_code == 200
+    assert f"/media/{media.pk}/preview".encode() in page.content
+    assert b"192.0.2.41" in page.content
+    assert_no_original(page.content, original)
+    assert page["Cache-Control"].startswith("max-age=0")
+
+    # the reveal is a POST; a GET does nothing
+    assert client.get(f"/cases/{case.pk}/media/{media.pk}/reveal").status_code == 405
+    revealed = client.post(f"/cases/{case.pk}/media/{media.pk}/reveal")
+    assert revealed.status_code == 200
+    assert revealed.content == original
+    assert revealed["Cache-Control"] == "no-store"
+    event = AuditEvent.objects.get(action="media.revealed")
+    assert (event.actor, event.target, event.data) == (
+        "user:rev",
+        f"media:{media.pk}",
+        {"case": case.pk},
+    )
+    meta = client.post(f"/cases/{case.pk}/media/{media.pk}/metadata")
+    assert meta.status_code == 200 and "metadata" in meta.json()
+
+    response = client.post(
+        f"/cases/{case.pk}/decide",
+        {
+            "verdict": "csam_confirmed",
+            f"industry-{media.pk}": "A1",
+            f"iwf-{media.pk}": "A",
+            f"annotations-{media.pk}": ["generativeAi", "viral"],
+            "incident_type": "Child Pornography (possession, manufacture, and distribution)",
+            "notes": "synthetic",
+        },
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "awaiting_approval"
+    decision = case.decisions.get()
+    assert decision.media_labels == {
+        str(media.pk): {"industry": "A1", "iwf": "A", "annotations": ["generativeAi", "viral"]}
+    }
+    # after deciding, the reviewer may no longer reveal
+    assert client.post(f"/cases/{case.pk}/media/{media.pk}/reveal").status_code == 403
+
+    lead_client = signed_in(lead)
+    page = lead_client.get(f"/cases/{case.pk}/")
+    assert b"Second review" in page.content
+    assert_no_original(page.content, original)
+    assert lead_client.post(f"/cases/{case.pk}/approve").status_code == 302
+    case.refresh_from_db()
+    assert case.status == "approved"
+    assert signed_in(lead2).get(f"/cases/{case.pk}/").status_code == 200
+
+
+def test_reviewer_not_holding_cannot_reveal(case_with_image):
+    case, media, _ = case_with_image
+    response = signed_in(make_user("rev", roles.REVIEWER)).post(
+        f"/cases/{case.pk}/media/{media.pk}/reveal"
+    )
+    assert response.status_code == 403
+    assert not AuditEvent.objects.filter(action="media.revealed").exists()
+
+
+def test_media_of_another_case_cannot_be_revealed_through_this_one(case_with_image):
+    _, media, _ = case_with_image
+    other_report = Report.objects.create(
+        platform=Platform.objects.get(name="p"),
+        source="api",
+        external_id="other",
+        reported_at="2026-11-01T00:00:00Z",
+        reason="csam",
+        raw_payload={},
+        status="processed",
+        child_in_imminent_danger=True,  # claimed first
+    )
+    other = cases.file_report(other_report.pk)
+    client = signed_in(make_user("rev", roles.REVIEWER))
+    assert client.post("/queues/csam/next")["Location"] == f"/cases/{other.pk}/"
+    response = client.post(f"/cases/{other.pk}/media/{media.pk}/reveal")
+    assert response.status_code == 403
+    assert b"not part of this case" in response.content
+
+
+def test_nothing_to_claim_redirects_back_with_a_message():
+    client = signed_in(make_user("rev", roles.REVIEWER))
+    response = client.post("/queues/csam/next", follow=True)
+    assert response.redirect_chain[-1][0] == "/queues/"
+    assert b"Nothing to claim" in response.content
+
+
+def test_search_finds_cases_by_every_key(case_with_image):
+    case, media, _ = case_with_image
+    client = signed_in(make_user("aud", roles.AUDITOR))
+    for query in (str(case.pk), "ext-41", media.sha256, media.md5, "acct-41"):
+        response = client.get("/cases/", {"q": query})
+        assert f'href="/cases/{case.pk}/"'.encode() in response.content, query
+    assert b"0 cases" in client.get("/cases/", {"q": "nothing-like-this"}).content
+
+
+def test_auditor_sees_case_without_evidence(case_with_image):
+    case, media, original = case_with_image
+    page = signed_in(make_user("aud", roles.AUDITOR)).get(f"/cases/{case.pk}/")
+    assert page.status_code == 200
+    assert f"/media/{media.pk}/preview".encode() not in page.content
+    assert b"Reveal original" not in page.content
+
+
+def test_queue_page_counts_open_cases_and_breaches(case_with_image):
+    from django.utils import timezone
+
+    case, _, _ = case_with_image
+    Case.objects.filter(pk=case.pk).update(deadline_at=timezone.now())
+    page = signed_in(make_user("rev", roles.REVIEWER)).get("/queues/")
+    assert page.status_code == 200
+    assert b'<strong class="breach">1</strong>' in page.content
