@@ -6,7 +6,8 @@
     python3 dev.py test   set up, then run the linters and the whole test suite
 
 Setup makes .venv from requirements.lock (reinstalled only when the lock changes). The test
-command also installs the system packages the tests drive (docker-compose) when it can.
+command also installs the system packages the tests drive (docker-compose, chromium) with
+apt-get when it runs as root.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
 STAMP = VENV / ".casework-installed"
-SYSTEM_PACKAGES = {"docker-compose": "docker-compose"}
+# command -> Debian package: compose validates docker/compose.yaml; Chromium runs the
+# browser tests (driven by Playwright, which never downloads a browser of its own).
+SYSTEM_PACKAGES = {"docker-compose": "docker-compose", "chromium": "chromium"}
 
 
 def say(message: str) -> None:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from casework.models import AuditEvent
+from casework.models import AuditEvent, Queue
 
 
 @admin.register(AuditEvent)
@@ -20,3 +20,11 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Queue)
+class QueueAdmin(admin.ModelAdmin):
+    """Queues are configuration: routing (reasons, sources, jurisdictions), roles, deadline."""
+
+    list_display = ["name", "slug", "position", "deadline_hours", "reasons", "roles"]
+    prepopulated_fields = {"slug": ["name"]}

@@ -89,3 +89,22 @@ def test_admin_changes_are_audited():
 
 def test_non_admin_roles_cannot_use_the_admin():
     assert login(roles.REVIEWER).get("/admin/").status_code == 302
+
+
+def test_admin_configures_queues_and_it_is_audited():
+    client = login(roles.ADMIN)
+    response = client.post(
+        "/admin/casework/queue/add/",
+        {
+            "slug": "sextortion",
+            "name": "Sextortion",
+            "reasons": '["sextortion"]',
+            "sources": "[]",
+            "jurisdictions": "[]",
+            "roles": '["reviewer"]',
+            "deadline_hours": "12",
+            "position": "5",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    assert AuditEvent.objects.filter(action="config.added", data__object="Sextortion").exists()
