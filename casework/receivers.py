@@ -13,7 +13,12 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from casework import audit
-from reports.signals import intake_token_created, report_ready, report_received
+from reports.signals import (
+    hash_list_changed,
+    intake_token_created,
+    report_ready,
+    report_received,
+)
 
 log = logging.getLogger(__name__)
 
@@ -101,3 +106,10 @@ def count_failed_login(sender: Any, credentials: dict, request: Any = None, **kw
 
     address = (request.META.get("REMOTE_ADDR") if request else None) or "0.0.0.0"  # noqa: S104
     accounts.record_failure(credentials.get("username") or "", address)
+
+
+@receiver(hash_list_changed)
+def audit_hash_list_change(
+    sender: Any, hash_list: Any, action: str, actor: str, data: dict, **kwargs: Any
+) -> None:
+    audit.record(f"hash_list.{action}", actor=actor, target=f"hash_list:{hash_list.pk}", data=data)

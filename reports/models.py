@@ -105,6 +105,7 @@ class Media(models.Model):
     key_id = models.CharField(max_length=32)
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     md5 = models.CharField(max_length=32, blank=True, db_index=True)
+    sha1 = models.CharField(max_length=40, blank=True)
     pdq = models.CharField(max_length=64, blank=True)
     pdq_quality = models.PositiveSmallIntegerField(null=True, blank=True)
     preview_vault_name = models.CharField(max_length=64, blank=True)
@@ -134,3 +135,74 @@ class Media(models.Model):
     @property
     def preview_ready(self) -> bool:
         return bool(self.preview_vault_name)
+
+
+class HashList(models.Model):
+    """A list of known hashes (NCMEC, IWF, Tech Coalition, internal) media are checked against."""
+
+    class Source(models.TextChoices):
+        NCMEC = "ncmec", "NCMEC"
+        IWF = "iwf", "IWF"
+        TECH_COALITION = "tech_coalition", "Tech Coalition"
+        INTERNAL = "internal", "Internal"
+        OTHER = "other", "Other"
+
+    class Purpose(models.TextChoices):
+        MATCH = "match", "Match: known material"
+        CONFIRMED = "confirmed", "Confirmed: grows from approved decisions"
+        NEGATIVE = "negative", "Negative: known false positives, suppresses matches"
+
+    name = models.CharField(max_length=100, unique=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.INTERNAL)
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.MATCH)
+    default_category = models.CharField(max_length=8, blank=True)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HashEntry(models.Model):
+    class Kind(models.TextChoices):
+        MD5 = "md5"
+        SHA1 = "sha1"
+        SHA256 = "sha256"
+        PDQ = "pdq"
+
+    hash_list = models.ForeignKey(HashList, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    value = models.CharField(max_length=64, help_text="Lower-case hex")
+    category = models.CharField(max_length=8, blank=True)
+    source_id = models.CharField(max_length=200, blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "hash entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hash_list", "kind", "value"], name="hashentry_unique_value"
+            )
+        ]
+        indexes = [models.Index(fields=["kind", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value[:12]}… in {self.hash_list_id}"
+
+
+class MediaMatch(models.Model):
+    """A media item matched a hash list entry (distance 0 for exact kinds)."""
+
+    media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="matches")
+    entry = models.ForeignKey(HashEntry, on_delete=models.CASCADE, related_name="matches")
+    distance = models.PositiveSmallIntegerField(default=0)
+    found_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "media matches"
+        constraints = [
+            models.UniqueConstraint(fields=["media", "entry"], name="mediamatch_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Media {self.media_id} matched entry {self.entry_id} at {self.distance}"

@@ -15,3 +15,5 @@ media_processed = Signal()
 # sender=Report, report=Report: the report's media are all processed (or failed for good), or
 # it had none; it is ready to be filed into a case.
 report_ready = Signal()
+# sender=HashList, hash_list=HashList, action=str ("imported"), data=dict, actor=str
+hash_list_changed = Signal()

@@ -1,0 +1,184 @@
+"""Hash lists: reading and writing the exchange formats, importing all-or-nothing.
+
+Formats (the same for import and export, so an export imports back unchanged):
+- csv: a header `hash,category,source_id`, then one entry a line (tab-separated works too);
+- jsonl: one JSON object a line with the keys hash, category, source_id;
+- threatexchange: python-threatexchange's local signal files, the ones HMA imports: one signal
+  a line, `pdq <64 hex>` (also md5, sha1, sha256), or the bare hash when the kind is given.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from reports.models import HashEntry, HashList
+
+FORMATS = ("csv", "jsonl", "threatexchange")
+HEX_LENGTH = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
+# python-threatexchange's signal type names for the kinds Casework holds.
+THREATEXCHANGE_NAMES = {
+    "pdq": "pdq",
+    "md5": "md5",
+    "photo_md5": "md5",
+    "video_md5": "md5",
+    "sha1": "sha1",
+    "sha256": "sha256",
+}
+CATEGORIES = {"", "A1", "A2", "B1", "B2", "A", "B", "C"}
+HEX = re.compile(r"^[0-9a-f]+$")
+
+
+@dataclass(frozen=True)
+class ParsedEntry:
+    kind: str
+    value: str
+    category: str = ""
+    source_id: str = ""
+
+
+class HashListFileError(Exception):
+    """A bad line: names the line (counting a header) and the field."""
+
+    def __init__(self, line: int, field: str, message: str):
+        super().__init__(f"line {line}, field {field}: {message}")
+        self.line, self.field = line, field
+
+
+def _kind_of(value: str, kind: str | None, line: int) -> str:
+    if kind:
+        return kind
+    by_length = [k for k, n in HEX_LENGTH.items() if n == len(value) and k != "pdq"]
+    if len(value) == 64:
+        raise HashListFileError(line, "hash", "64 hex digits could be SHA-256 or PDQ: give --kind")
+    if not by_length:
+        raise HashListFileError(line, "hash", f"{len(value)} characters is no known hash length")
+    return by_length[0]
+
+
+def _entry(line: int, value: object, kind: str | None, category: object, source_id: object):
+    if not isinstance(value, str) or not value.strip():
+        raise HashListFileError(line, "hash", "is missing")
+    value = value.strip().lower()
+    if not HEX.match(value):
+        raise HashListFileError(line, "hash", "is not hexadecimal")
+    kind = _kind_of(value, kind, line)
+    if len(value) != HEX_LENGTH[kind]:
+        raise HashListFileError(
+            line, "hash", f"a {kind} hash has {HEX_LENGTH[kind]} hex digits, not {len(value)}"
+        )
+    category = (category or "").strip() if isinstance(category, str | type(None)) else None
+    if category is None or category not in CATEGORIES:
+        raise HashListFileError(line, "category", "must be empty, A1, A2, B1, B2, A, B or C")
+    if source_id is not None and not isinstance(source_id, str | int):
+        raise HashListFileError(line, "source_id", "must be text")
+    return ParsedEntry(kind, value, category, str(source_id or "").strip()[:200])
+
+
+def parse(text: str, fmt: str, kind: str | None = None) -> list[ParsedEntry]:
+    """Every entry of the file, or HashListFileError for the first bad line."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return list(globals()[f"_parse_{fmt}"](text, kind))
+
+
+def _parse_csv(text: str, kind: str | None) -> Iterator[ParsedEntry]:
+    first = text.split("\n", 1)[0]
+    dialect = "excel-tab" if "\t" in first else "excel"
+    rows = csv.reader(io.StringIO(text), dialect=dialect)
+    header = [h.strip().lower() for h in next(rows, [])]
+    if header[:1] != ["hash"] or not set(header) <= {"hash", "category", "source_id"}:
+        raise HashListFileError(1, "header", "must be hash,category,source_id")
+    for number, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(header):
+            raise HashListFileError(
+                number, "line", f"has {len(row)} fields, header has {len(header)}"
+            )
+        record = dict(zip(header, row, strict=False))
+        yield _entry(
+            number, record.get("hash"), kind, record.get("category"), record.get("source_id")
+        )
+
+
+def _parse_jsonl(text: str, kind: str | None) -> Iterator[ParsedEntry]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise HashListFileError(number, "line", f"is not JSON: {exc.msg}") from exc
+        if not isinstance(record, dict):
+            raise HashListFileError(number, "line", "must be a JSON object")
+        unknown = set(record) - {"hash", "category", "source_id"}
+        if unknown:
+            raise HashListFileError(number, sorted(unknown)[0], "unknown field")
+        yield _entry(
+            number, record.get("hash"), kind, record.get("category"), record.get("source_id")
+        )
+
+
+def _parse_threatexchange(text: str, kind: str | None) -> Iterator[ParsedEntry]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = line.split()
+        if not parts or parts[0].startswith("#"):
+            continue
+        if len(parts) == 2:
+            name = parts[0].lower()
+            if name not in THREATEXCHANGE_NAMES:
+                raise HashListFileError(number, "signal_type", f"unknown signal type {parts[0]!r}")
+            yield _entry(number, parts[1], THREATEXCHANGE_NAMES[name], "", "")
+        elif len(parts) == 1:
+            if kind is None:
+                raise HashListFileError(number, "signal_type", "a bare hash needs --kind")
+            yield _entry(number, parts[0], kind, "", "")
+        else:
+            raise HashListFileError(number, "line", "must be '<signal type> <hash>'")
+
+
+def import_entries(hash_list: HashList, entries: Iterable[ParsedEntry]) -> int:
+    """Add the entries not already on the list, all in one transaction; return how many."""
+    rows = [
+        HashEntry(
+            hash_list=hash_list,
+            kind=e.kind,
+            value=e.value,
+            category=e.category or hash_list.default_category,
+            source_id=e.source_id,
+        )
+        for e in entries
+    ]
+    with transaction.atomic():
+        before = hash_list.entries.count()
+        HashEntry.objects.bulk_create(rows, ignore_conflicts=True, batch_size=5000)
+        return hash_list.entries.count() - before
+
+
+def export(hash_list: HashList, fmt: str) -> Iterator[str]:
+    """The list's entries as lines of the format (each line ends with a newline)."""
+    entries = hash_list.entries.order_by("kind", "value").values_list(
+        "kind", "value", "category", "source_id"
+    )
+    if fmt == "csv":
+        yield "hash,category,source_id\n"
+        for _, value, category, source_id in entries.iterator():
+            out = io.StringIO()
+            csv.writer(out, lineterminator="\n").writerow([value, category, source_id])
+            yield out.getvalue()
+    elif fmt == "jsonl":
+        for _, value, category, source_id in entries.iterator():
+            record = {"hash": value, "category": category, "source_id": source_id}
+            yield json.dumps(record) + "\n"
+    elif fmt == "threatexchange":
+        for kind, value, _, _ in entries.iterator():
+            yield f"{kind} {value}\n"
+    else:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

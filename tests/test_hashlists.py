@@ -1,0 +1,104 @@
+"""Hash list import and export: the exchange formats, all-or-nothing, idempotent."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from casework.models import AuditEvent
+from reports.models import HashEntry, HashList
+
+pytestmark = pytest.mark.django_db
+
+MD5 = [hashlib.md5(f"synthetic-{i}".encode()).hexdigest() for i in range(3)]
+PDQ = ["f" * 64, "0" * 63 + "1"]
+
+
+def run_import(tmp_path, text: str, *args: str) -> str:
+    path = tmp_path / "list.txt"
+    path.write_text(text)
+    out = io.StringIO()
+    call_command("import_hashlist", str(path), *args, stdout=out)
+    return out.getvalue()
+
+
+def export(name: str, fmt: str) -> str:
+    out = io.StringIO()
+    call_command("export_hashlist", name, "--format", fmt, stdout=out)
+    return out.getvalue()
+
+
+def test_csv_import_is_idempotent_and_audited(tmp_path):
+    text = "hash,category,source_id\n" + "".join(f"{h},A1,src-{i}\n" for i, h in enumerate(MD5))
+    assert "3 entries added" in run_import(tmp_path, text, "--list", "ncmec-md5")
+    assert "0 entries added, 3 already there" in run_import(tmp_path, text, "--list", "ncmec-md5")
+    assert HashEntry.objects.count() == 3
+    entry = HashEntry.objects.get(value=MD5[1])
+    assert (entry.kind, entry.category, entry.source_id) == ("md5", "A1", "src-1")
+    events = AuditEvent.objects.filter(action="hash_list.imported")
+    assert [e.data["added"] for e in events] == [3, 0]
+
+
+@pytest.mark.parametrize(
+    "text,fmt,line,field",
+    [
+        ("hash,category,source_id\n" + MD5[0] + ",A1,\nnothex!,A1,\n", "csv", 3, "hash"),
+        ("hash,category,source_id\n" + MD5[0] + ",Z,\n", "csv", 2, "category"),
+        ("hash,kind\n" + MD5[0] + ",x\n", "csv", 1, "header"),
+        (
+            '{"hash": "' + MD5[0] + '"}\n{"hash": "' + MD5[1] + '", "colour": 1}\n',
+            "jsonl",
+            2,
+            "colour",
+        ),
+        ("pdq " + PDQ[0] + "\nwhirl " + PDQ[1] + "\n", "threatexchange", 2, "signal_type"),
+        ("pdq " + PDQ[0][:60] + "\n", "threatexchange", 1, "hash"),
+    ],
+)
+def test_bad_file_names_line_and_field_and_imports_nothing(tmp_path, text, fmt, line, field):
+    with pytest.raises(CommandError, match=f"line {line}, field {field}.*nothing imported"):
+        run_import(tmp_path, text, "--list", "bad", "--format", fmt)
+    assert not HashList.objects.filter(name="bad").exists()
+    assert HashEntry.objects.count() == 0
+
+
+def test_threatexchange_format_round_trips(tmp_path):
+    text = "".join(f"pdq {h}\n" for h in PDQ) + f"md5 {MD5[0]}\n"
+    run_import(tmp_path, text, "--list", "hma-bank", "--format", "threatexchange")
+    exported = export("hma-bank", "threatexchange")
+    assert sorted(exported.splitlines()) == sorted(text.splitlines())
+    bare = "".join(f"{h}\n" for h in PDQ)
+    run_import(tmp_path, bare, "--list", "bare", "--format", "threatexchange", "--kind", "pdq")
+    assert set(HashEntry.objects.filter(hash_list__name="bare").values_list("kind", flat=True)) == {
+        "pdq"
+    }
+
+
+def test_csv_and_jsonl_exports_import_back(tmp_path):
+    text = "hash,category,source_id\n" + "".join(f"{h},B2,s{i}\n" for i, h in enumerate(MD5))
+    run_import(tmp_path, text, "--list", "one")
+    for fmt in ("csv", "jsonl"):
+        dumped = export("one", fmt)
+        run_import(tmp_path, dumped, "--list", f"copy-{fmt}", "--format", fmt)
+        copied = HashEntry.objects.filter(hash_list__name=f"copy-{fmt}")
+        assert sorted(copied.values_list("value", "category", "source_id")) == sorted(
+            (h, "B2", f"s{i}") for i, h in enumerate(MD5)
+        )
+
+
+def test_64_hex_digits_need_a_kind(tmp_path):
+    with pytest.raises(CommandError, match="give --kind"):
+        run_import(tmp_path, "hash,category,source_id\n" + "a" * 64 + ",,\n", "--list", "x")
+    run_import(
+        tmp_path, "hash,category,source_id\n" + "a" * 64 + ",,\n", "--list", "x", "--kind", "sha256"
+    )
+    assert HashEntry.objects.get().kind == "sha256"
+
+
+def test_export_of_unknown_list_fails():
+    with pytest.raises(CommandError, match="no hash list"):
+        export("nope", "csv")
