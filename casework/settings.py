@@ -187,6 +187,8 @@ INTAKE_MAX_REQUEST_BYTES = env_int("INTAKE_MAX_REQUEST_BYTES", 100 * 1024 * 1024
 INTAKE_MAX_MEDIA_COUNT = env_int("INTAKE_MAX_MEDIA_COUNT", 20)
 INTAKE_MAX_MEDIA_BYTES = env_int("INTAKE_MAX_MEDIA_BYTES", 50 * 1024 * 1024)
 INTAKE_MAX_IMAGE_PIXELS = env_int("INTAKE_MAX_IMAGE_PIXELS", 50_000_000)
+# PDQ matches against hash lists within this Hamming distance (of 256 bits).
+PDQ_MATCH_DISTANCE = env_int("PDQ_MATCH_DISTANCE", 31)
 # A failed media task retries after 1x, 2x, 4x, 8x this many seconds, then fails for good.
 MEDIA_RETRY_BACKOFF_SECONDS = env_int("MEDIA_RETRY_BACKOFF_SECONDS", 5)
 # Django's own limits must not undercut ours: the size middleware enforces them first.

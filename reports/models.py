@@ -108,6 +108,9 @@ class Media(models.Model):
     sha1 = models.CharField(max_length=40, blank=True)
     pdq = models.CharField(max_length=64, blank=True)
     pdq_quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    pdq_dihedral = models.TextField(
+        blank=True, help_text="The PDQ hashes of the 8 rotations and flips, comma-separated"
+    )
     preview_vault_name = models.CharField(max_length=64, blank=True)
     preview_key_id = models.CharField(max_length=32, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -200,9 +203,7 @@ class MediaMatch(models.Model):
 
     class Meta:
         verbose_name_plural = "media matches"
-        constraints = [
-            models.UniqueConstraint(fields=["media", "entry"], name="mediamatch_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["media", "entry"], name="mediamatch_unique")]
 
     def __str__(self) -> str:
         return f"Media {self.media_id} matched entry {self.entry_id} at {self.distance}"

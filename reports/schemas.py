@@ -70,6 +70,13 @@ class ReportIn(Strict):
     media: list[MediaIn] = []
 
 
+class MatchOut(BaseModel):
+    list: str
+    kind: str
+    distance: int
+    category: str | None
+
+
 class MediaOut(BaseModel):
     id: int
     filename: str
@@ -84,6 +91,7 @@ class MediaOut(BaseModel):
     size: int
     preview_ready: bool
     error: str | None
+    matches: list[MatchOut] = []
 
 
 class ReportOut(BaseModel):

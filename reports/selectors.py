@@ -39,6 +39,15 @@ def media_status(media: Media) -> dict[str, Any]:
         "size": media.size,
         "preview_ready": media.preview_ready,
         "error": media.error or None,
+        "matches": [
+            {
+                "list": m.entry.hash_list.name,
+                "kind": m.entry.kind,
+                "distance": m.distance,
+                "category": m.entry.category or None,
+            }
+            for m in media.matches.all()
+        ],
     }
 
 

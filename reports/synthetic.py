@@ -31,6 +31,14 @@ def picture(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
             draw.ellipse((x0, y0, x1, y1), fill=colour)
         else:
             draw.rectangle((x0, y0, x1, y1), fill=colour)
+    # A fine checker texture gives the picture the detail of a photograph, so its PDQ
+    # quality is high enough (>= 50) for matching, as a real photo's would be.
+    for _ in range(3):
+        x0, y0 = rng.randrange(width // 2), rng.randrange(height // 2)
+        step = rng.randint(6, 14)
+        for x in range(x0, min(width, x0 + width // 3), step * 2):
+            for y in range(y0, min(height, y0 + height // 3), step * 2):
+                draw.rectangle((x, y, x + step - 1, y + step - 1), fill=(0, 0, 0))
     return image
 
 

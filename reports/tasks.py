@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from reports import vault
+from reports.matching import record_matches
 from reports.models import Media, Report
 from reports.processing import process_bytes
 from reports.signals import media_processed, report_ready
@@ -78,6 +79,7 @@ def _finish(media_id: int, *, attempts: int, fields: dict | None = None, error: 
             report.status = Report.Status.PROCESSED
         report.save(update_fields=["status"])
         if not error:
+            record_matches(media)
             media_processed.send(sender=Media, media=media)
         if report.status != Report.Status.RECEIVED:
             report_ready.send(sender=Report, report=report)
@@ -98,3 +100,17 @@ def requeue_stalled_media() -> int:
     if ids:
         log.info("requeued %s stalled media items", len(ids))
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def rescan_media(after_id: int = 0, batch: int = 500) -> int:
+    """Match processed media against the lists as they are now (after an import or a
+    change), a batch at a time, each batch queueing the next."""
+    media = list(
+        Media.objects.filter(status=Media.Status.PROCESSED, pk__gt=after_id).order_by("pk")[:batch]
+    )
+    for item in media:
+        record_matches(item)
+    if len(media) == batch:
+        rescan_media.delay(media[-1].pk, batch)
+    return len(media)

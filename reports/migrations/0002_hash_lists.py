@@ -5,67 +5,139 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0001_initial'),
+        ("reports", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HashList',
+            name="HashList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('source', models.CharField(choices=[('ncmec', 'NCMEC'), ('iwf', 'IWF'), ('tech_coalition', 'Tech Coalition'), ('internal', 'Internal'), ('other', 'Other')], default='internal', max_length=20)),
-                ('purpose', models.CharField(choices=[('match', 'Match: known material'), ('confirmed', 'Confirmed: grows from approved decisions'), ('negative', 'Negative: known false positives, suppresses matches')], default='match', max_length=10)),
-                ('default_category', models.CharField(blank=True, max_length=8)),
-                ('enabled', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("ncmec", "NCMEC"),
+                            ("iwf", "IWF"),
+                            ("tech_coalition", "Tech Coalition"),
+                            ("internal", "Internal"),
+                            ("other", "Other"),
+                        ],
+                        default="internal",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("match", "Match: known material"),
+                            ("confirmed", "Confirmed: grows from approved decisions"),
+                            ("negative", "Negative: known false positives, suppresses matches"),
+                        ],
+                        default="match",
+                        max_length=10,
+                    ),
+                ),
+                ("default_category", models.CharField(blank=True, max_length=8)),
+                ("enabled", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.AddField(
-            model_name='media',
-            name='sha1',
+            model_name="media",
+            name="sha1",
             field=models.CharField(blank=True, max_length=40),
         ),
         migrations.CreateModel(
-            name='HashEntry',
+            name="HashEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('md5', 'Md5'), ('sha1', 'Sha1'), ('sha256', 'Sha256'), ('pdq', 'Pdq')], max_length=6)),
-                ('value', models.CharField(help_text='Lower-case hex', max_length=64)),
-                ('category', models.CharField(blank=True, max_length=8)),
-                ('source_id', models.CharField(blank=True, max_length=200)),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
-                ('hash_list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='reports.hashlist')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("md5", "Md5"),
+                            ("sha1", "Sha1"),
+                            ("sha256", "Sha256"),
+                            ("pdq", "Pdq"),
+                        ],
+                        max_length=6,
+                    ),
+                ),
+                ("value", models.CharField(help_text="Lower-case hex", max_length=64)),
+                ("category", models.CharField(blank=True, max_length=8)),
+                ("source_id", models.CharField(blank=True, max_length=200)),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "hash_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="reports.hashlist",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'hash entries',
+                "verbose_name_plural": "hash entries",
             },
         ),
         migrations.CreateModel(
-            name='MediaMatch',
+            name="MediaMatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('distance', models.PositiveSmallIntegerField(default=0)),
-                ('found_at', models.DateTimeField(auto_now_add=True)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='matches', to='reports.hashentry')),
-                ('media', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='matches', to='reports.media')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("distance", models.PositiveSmallIntegerField(default=0)),
+                ("found_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="matches",
+                        to="reports.hashentry",
+                    ),
+                ),
+                (
+                    "media",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="matches",
+                        to="reports.media",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'media matches',
+                "verbose_name_plural": "media matches",
             },
         ),
         migrations.AddIndex(
-            model_name='hashentry',
-            index=models.Index(fields=['kind', 'value'], name='reports_has_kind_154b83_idx'),
+            model_name="hashentry",
+            index=models.Index(fields=["kind", "value"], name="reports_has_kind_154b83_idx"),
         ),
         migrations.AddConstraint(
-            model_name='hashentry',
-            constraint=models.UniqueConstraint(fields=('hash_list', 'kind', 'value'), name='hashentry_unique_value'),
+            model_name="hashentry",
+            constraint=models.UniqueConstraint(
+                fields=("hash_list", "kind", "value"), name="hashentry_unique_value"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mediamatch',
-            constraint=models.UniqueConstraint(fields=('media', 'entry'), name='mediamatch_unique'),
+            model_name="mediamatch",
+            constraint=models.UniqueConstraint(fields=("media", "entry"), name="mediamatch_unique"),
         ),
     ]

@@ -50,7 +50,12 @@ class Command(BaseCommand):
                     "created": created,
                 },
             )
+        if added:
+            from reports.tasks import rescan_media
+
+            rescan_media.delay()
         self.stdout.write(
             f"{list_name}: {added} entries added, {len(entries) - added} already there"
             f"{' (new list)' if created else ''}"
+            + ("; existing media are being re-scanned in the background" if added else "")
         )

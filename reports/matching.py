@@ -1,0 +1,53 @@
+"""Matching media against hash lists: exact MD5/SHA-1/SHA-256, PDQ near-duplicates.
+
+A match on a negative list (known false positives) suppresses every other match of that
+media item: the content is known not to be what the lists look for.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from reports import pdq_matcher
+from reports.models import HashEntry, HashList, Media, MediaMatch
+
+PDQ_MIN_QUALITY = 50
+
+
+def find_matches(media: Media) -> dict[int, int]:
+    """Entry id -> distance for every enabled list entry this media item matches."""
+    exact = Q()
+    for kind in ("md5", "sha1", "sha256"):
+        value = getattr(media, kind)
+        if value:
+            exact |= Q(kind=kind, value=value)
+    found: dict[int, int] = {}
+    if exact:
+        ids = HashEntry.objects.filter(exact, hash_list__enabled=True).values_list("pk", flat=True)
+        found.update(dict.fromkeys(ids, 0))
+    if media.pdq and (media.pdq_quality or 0) >= PDQ_MIN_QUALITY:
+        variants = media.pdq_dihedral.split(",") if media.pdq_dihedral else [media.pdq]
+        for entry_id, distance in pdq_matcher.query(variants, settings.PDQ_MATCH_DISTANCE).items():
+            found[entry_id] = min(distance, found.get(entry_id, distance))
+    return found
+
+
+def record_matches(media: Media) -> list[MediaMatch]:
+    """Replace the media item's stored matches with what the lists say now."""
+    found = find_matches(media)
+    negative = set(
+        HashEntry.objects.filter(
+            pk__in=found, hash_list__purpose=HashList.Purpose.NEGATIVE
+        ).values_list("pk", flat=True)
+    )
+    if negative:
+        found = {}
+    with transaction.atomic():
+        MediaMatch.objects.filter(media=media).exclude(entry_id__in=found).delete()
+        MediaMatch.objects.bulk_create(
+            [MediaMatch(media=media, entry_id=e, distance=d) for e, d in found.items()],
+            ignore_conflicts=True,
+        )
+    return list(media.matches.select_related("entry__hash_list"))
