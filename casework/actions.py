@@ -14,6 +14,7 @@ from django.utils import timezone
 from casework import audit, roles
 from casework.models import Case, Decision, Queue, Skip
 from reports import selectors as report_selectors
+from reports.hashlists import add_confirmed
 from reports.metadata import read_metadata
 
 NEEDS_APPROVAL = {Decision.Verdict.CSAM_CONFIRMED, Decision.Verdict.CSAM_SUSPECTED}
@@ -250,14 +251,31 @@ def approve_decision(*, case_id: int, lead: Any) -> Decision:
         decision.save(update_fields=["approved_by", "approved_at"])
         case.status = Case.Status.APPROVED
         case.save(update_fields=["status", "updated_at"])
+        added = 0
+        if decision.verdict == Decision.Verdict.CSAM_CONFIRMED:
+            labels = decision.media_labels
+            added = add_confirmed(
+                [int(m) for m in labels] or _case_media_ids(case),
+                {int(m): v.get("industry") or v.get("iwf") or "" for m, v in labels.items()},
+            )
         audit.record(
             "case.approved",
             actor=audit.user_actor(lead),
             actor_user=lead,
             target=f"case:{case.pk}",
-            data={"decision": decision.pk, "verdict": decision.verdict},
+            data={
+                "decision": decision.pk,
+                "verdict": decision.verdict,
+                "confirmed_hashes_added": added,
+            },
         )
     return decision
+
+
+def _case_media_ids(case: Case) -> list[int]:
+    return report_selectors.media_ids_of_reports(
+        list(case.case_reports.values_list("report_id", flat=True))
+    )
 
 
 def return_decision(*, case_id: int, lead: Any, reason: str) -> Decision:

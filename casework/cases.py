@@ -54,13 +54,17 @@ def route(report: Report) -> Queue:
 
 
 def priority_of(case: Case) -> int:
-    """Higher is reviewed sooner: a child in imminent danger first, then classifier
-    confidence, then how many reports the content drew. Age breaks ties at claim time."""
+    """Higher is reviewed sooner: a child in imminent danger first, then a hash-list match,
+    then classifier confidence, then how many reports the content drew. Age breaks ties at
+    claim time."""
     reports = Report.objects.filter(case_link__case=case)
     danger = reports.filter(child_in_imminent_danger=True).exists()
     scores = [r.get("score") or 0 for r in reports.values_list("classifier", flat=True) if r]
     count = reports.count()
-    return 10_000 * danger + int(100 * max(scores, default=0)) * 10 + min(count, 100)
+    matched = bool(report_selectors.best_matches(list(reports.values_list("pk", flat=True))))
+    return (
+        10_000 * danger + 5_000 * matched + int(100 * max(scores, default=0)) * 10 + min(count, 100)
+    )
 
 
 def file_report(report_id: int) -> Case:

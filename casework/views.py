@@ -110,10 +110,14 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     user = request.user
     holds = case.holder_id == user.pk and case.status == Case.Status.IN_REVIEW
     decisions = list(case.decisions.all())
+    matches = report_selectors.best_matches([r.pk for r in reports])
+    media = [m for r in reports for m in r.media.all()]
+    for item in media:
+        item.best_match = matches.get(item.pk)
     context = {
         "case": case,
         "reports": reports,
-        "media": [m for r in reports for m in r.media.all()],
+        "media": media,
         "decisions": decisions,
         "timeline": selectors.timeline(case, reports),
         "uploader_cases": selectors.other_cases_of_uploaders(case, reports),

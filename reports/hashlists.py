@@ -182,3 +182,25 @@ def export(hash_list: HashList, fmt: str) -> Iterator[str]:
             yield f"{kind} {value}\n"
     else:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+CONFIRMED_LIST = "casework-confirmed"
+
+
+def add_confirmed(media_ids: list[int], categories: dict[int, str]) -> int:
+    """Add approved CSAM media's hashes to the internal confirmed list (created if missing),
+    for sharing with hash-sharing programmes; returns how many entries were new."""
+    from reports.models import Media
+
+    hash_list, _ = HashList.objects.get_or_create(
+        name=CONFIRMED_LIST,
+        defaults={"source": HashList.Source.INTERNAL, "purpose": HashList.Purpose.CONFIRMED},
+    )
+    entries = []
+    for media in Media.objects.filter(pk__in=media_ids):
+        category = categories.get(media.pk, "")
+        for kind in ("md5", "sha1", "sha256", "pdq"):
+            value = getattr(media, kind)
+            if value:
+                entries.append(ParsedEntry(kind, value, category, f"media:{media.pk}"))
+    return import_entries(hash_list, entries)

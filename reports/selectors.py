@@ -103,3 +103,31 @@ def original_bytes(media_id: int) -> tuple[bytes, str, str]:
 def media_report_ids(media_id: int) -> int | None:
     """The report a media item belongs to."""
     return Media.objects.filter(pk=media_id).values_list("report_id", flat=True).first()
+
+
+def media_ids_of_reports(report_ids: list[int]) -> list[int]:
+    return list(Media.objects.filter(report_id__in=report_ids).values_list("pk", flat=True))
+
+
+def best_matches(report_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per media id of these reports, its closest hash-list match (list, kind, distance,
+    category), for priority and the suggested classification."""
+    from reports.models import MediaMatch
+
+    best: dict[int, dict[str, Any]] = {}
+    rows = (
+        MediaMatch.objects.filter(media__report_id__in=report_ids)
+        .select_related("entry__hash_list")
+        .order_by("distance")
+    )
+    for match in rows:
+        best.setdefault(
+            match.media_id,
+            {
+                "list": match.entry.hash_list.name,
+                "kind": match.entry.kind,
+                "distance": match.distance,
+                "category": match.entry.category or match.entry.hash_list.default_category,
+            },
+        )
+    return best

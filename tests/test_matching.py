@@ -131,3 +131,46 @@ def test_new_entries_are_seen_without_restart():
     assert record_matches(media) == []
     import_entries(other, [ParsedEntry("pdq", flip_bits(media.pdq, 3))])
     assert [m.distance for m in record_matches(media)] == [3]
+
+
+def test_matches_raise_priority_and_suggest_the_category():
+    from casework import cases, roles
+    from tests.helpers import make_user, signed_in
+
+    plain = make_media(synthetic.picture(11), n=11)
+    listed = make_media(synthetic.picture(12), n=12)
+    make_list("ncmec", [ParsedEntry("md5", listed.md5, "A1")])
+    record_matches(listed)
+    plain_case = cases.file_report(plain.report_id)
+    listed_case = cases.file_report(listed.report_id)
+    assert listed_case.priority > plain_case.priority
+    client = signed_in(make_user("rev", roles.REVIEWER))
+    assert client.post("/queues/csam/next")["Location"] == f"/cases/{listed_case.pk}/"
+    page = client.get(f"/cases/{listed_case.pk}/").content.decode()
+    assert "Hash-list match: ncmec (md5), category A1" in page
+    assert f'<option value="A1" selected>' in page
+
+
+def test_approved_csam_grows_the_confirmed_list():
+    from casework import actions, cases, roles
+    from reports.hashlists import CONFIRMED_LIST
+    from tests.helpers import make_user
+
+    media = make_media(synthetic.picture(13), n=13)
+    case = cases.file_report(media.report_id)
+    reviewer, lead = make_user("rev", roles.REVIEWER), make_user("lead", roles.ESCALATION_LEAD)
+    actions.claim_next_case(user=reviewer, queue=case.queue)
+    actions.record_decision(
+        case_id=case.pk,
+        user=reviewer,
+        verdict="csam_confirmed",
+        media_labels={str(media.pk): {"industry": "B1"}},
+    )
+    actions.approve_decision(case_id=case.pk, lead=lead)
+    confirmed = HashList.objects.get(name=CONFIRMED_LIST)
+    assert sorted(confirmed.entries.values_list("kind", "value", "category")) == sorted(
+        [(k, getattr(media, k), "B1") for k in ("md5", "sha1", "sha256", "pdq")]
+    )
+    # the same content uploaded again now matches
+    again = make_media(synthetic.picture(13), n=14)
+    assert {m.entry.kind for m in record_matches(again)} >= {"pdq"}
