@@ -148,7 +148,7 @@ def test_matches_raise_priority_and_suggest_the_category():
     assert client.post("/queues/csam/next")["Location"] == f"/cases/{listed_case.pk}/"
     page = client.get(f"/cases/{listed_case.pk}/").content.decode()
     assert "Hash-list match: ncmec (md5), category A1" in page
-    assert f'<option value="A1" selected>' in page
+    assert '<option value="A1" selected>' in page
 
 
 def test_approved_csam_grows_the_confirmed_list():
