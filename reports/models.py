@@ -111,6 +111,9 @@ class Media(models.Model):
     pdq_dihedral = models.TextField(
         blank=True, help_text="The PDQ hashes of the 8 rotations and flips, comma-separated"
     )
+    provenance = models.JSONField(
+        default=dict, blank=True, help_text="C2PA and XMP provenance signals; see provenance.py"
+    )
     preview_vault_name = models.CharField(max_length=64, blank=True)
     preview_key_id = models.CharField(max_length=32, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -14,6 +14,7 @@ from reports import vault
 from reports.matching import record_matches
 from reports.models import Media, Report
 from reports.processing import process_bytes
+from reports.provenance import read_provenance
 from reports.signals import media_processed, report_ready
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,9 @@ def process_media(self, media_id: int) -> None:
     if media is None:
         return  # already done (a redelivery) or failed for good
     try:
-        result = process_bytes(vault.load(media.vault_name), media.kind)
+        data = vault.load(media.vault_name)
+        result = process_bytes(data, media.kind)
+        provenance = read_provenance(data, media.content_type)
         preview_name, preview_key = vault.store(result.preview)
     except Exception as exc:
         attempt = self.request.retries + 1
@@ -52,6 +55,7 @@ def process_media(self, media_id: int) -> None:
             "pdq_quality": result.pdq_quality,
             "preview_vault_name": preview_name,
             "preview_key_id": preview_key,
+            "provenance": provenance,
         },
     )
     if not finished:
