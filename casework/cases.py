@@ -1,11 +1,14 @@
-"""Filing reports into cases: reports about the same content (the same media SHA-256) share
-one case, so a reviewer sees a piece of content once, not once per report."""
+"""Filing reports into cases: reports about the same content (the same media SHA-256, or
+near-duplicate pixels by PDQ in any orientation) share one case, so a reviewer sees a piece
+of content once, not once per report. Two near-duplicates (not identical) filed in the
+same instant can still open two cases; a lead merges them."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from casework import audit
@@ -79,7 +82,7 @@ def file_report(report_id: int) -> Case:
             # Two reports of new content filed at once must not open two cases.
             for sha256 in hashes:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [sha256])
-        case = Case.objects.filter(contents__sha256__in=hashes).order_by("pk").first()
+        case = _case_for_content(report, hashes)
         opened = case is None
         if opened:
             queue = route(report)
@@ -99,6 +102,19 @@ def file_report(report_id: int) -> Case:
             data={"report": report_id, "queue": case.queue.slug},
         )
     return case
+
+
+def _case_for_content(report: Report, hashes: list[str]) -> Case | None:
+    """The oldest case covering the same bytes (SHA-256) or near-duplicate pixels (PDQ)."""
+    near = report_selectors.near_duplicate_media([m.pk for m in report.media.all()])
+    near_reports = report_selectors.report_ids_of_media(near) if near else []
+    return (
+        Case.objects.filter(
+            Q(contents__sha256__in=hashes) | Q(case_reports__report_id__in=near_reports)
+        )
+        .order_by("pk")
+        .first()
+    )
 
 
 def unfiled_report_ids(older_than_minutes: int = 10) -> list[int]:

@@ -13,8 +13,6 @@ from django.db.models import Q
 from reports import pdq_matcher
 from reports.models import HashEntry, HashList, Media, MediaMatch
 
-PDQ_MIN_QUALITY = 50
-
 
 def find_matches(media: Media) -> dict[int, int]:
     """Entry id -> distance for every enabled list entry this media item matches."""
@@ -27,10 +25,10 @@ def find_matches(media: Media) -> dict[int, int]:
     if exact:
         ids = HashEntry.objects.filter(exact, hash_list__enabled=True).values_list("pk", flat=True)
         found.update(dict.fromkeys(ids, 0))
-    if media.pdq and (media.pdq_quality or 0) >= PDQ_MIN_QUALITY:
-        variants = media.pdq_dihedral.split(",") if media.pdq_dihedral else [media.pdq]
-        for entry_id, distance in pdq_matcher.query(variants, settings.PDQ_MATCH_DISTANCE).items():
-            found[entry_id] = min(distance, found.get(entry_id, distance))
+    variants = pdq_matcher.orientations(media)
+    threshold = settings.PDQ_MATCH_DISTANCE
+    for entry_id, distance in pdq_matcher.hash_list_index.query(variants, threshold).items():
+        found[entry_id] = min(distance, found.get(entry_id, distance))
     return found
 
 

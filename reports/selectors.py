@@ -131,3 +131,21 @@ def best_matches(report_ids: list[int]) -> dict[int, dict[str, Any]]:
             },
         )
     return best
+
+
+def near_duplicate_media(media_ids: list[int]) -> set[int]:
+    """Processed media whose PDQ is within PDQ_MATCH_DISTANCE of any of these media in any
+    orientation (the media themselves excluded)."""
+    from django.conf import settings
+
+    from reports import pdq_matcher
+
+    found: set[int] = set()
+    for media in Media.objects.filter(pk__in=media_ids):
+        variants = pdq_matcher.orientations(media)
+        found |= set(pdq_matcher.media_index.query(variants, settings.PDQ_MATCH_DISTANCE))
+    return found - set(media_ids)
+
+
+def report_ids_of_media(media_ids: set[int]) -> list[int]:
+    return list(Media.objects.filter(pk__in=media_ids).values_list("report_id", flat=True))

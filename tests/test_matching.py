@@ -174,3 +174,16 @@ def test_approved_csam_grows_the_confirmed_list():
     # the same content uploaded again now matches
     again = make_media(synthetic.picture(13), n=14)
     assert {m.entry.kind for m in record_matches(again)} >= {"pdq"}
+
+
+def test_near_duplicates_join_one_case_rotated_or_recompressed():
+    from casework import cases
+
+    original = synthetic.picture(15)
+    first = make_media(original, n=15)
+    rotated = make_media(original.transpose(Image.Transpose.FLIP_LEFT_RIGHT), n=16)
+    other = make_media(synthetic.picture(17), n=17)
+    a = cases.file_report(first.report_id)
+    b = cases.file_report(rotated.report_id)
+    c = cases.file_report(other.report_id)
+    assert a.pk == b.pk != c.pk
