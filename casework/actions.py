@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from casework import audit, roles
+from casework import audit, cases, roles
 from casework.models import Case, Decision, Queue, Skip
 from reports import selectors as report_selectors
 from reports.hashlists import add_confirmed
@@ -350,3 +350,85 @@ def inspect_metadata(*, case_id: int, media_id: int, user: Any) -> dict[str, str
         data={"case": case.pk},
     )
     return read_metadata(data, kind)
+
+
+OPEN_STATUSES = (Case.Status.NEW, Case.Status.IN_REVIEW)
+
+
+def _lead_case(case_id: int, lead: Any) -> Case:
+    if not roles.has_role(lead, roles.ESCALATION_LEAD):
+        raise CaseActionRefused("Only escalation leads merge or split cases.")
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if case.status not in OPEN_STATUSES:
+        raise CaseActionRefused(f"Case {case.pk} is {case.get_status_display()}: only open cases.")
+    if case.holder_id and case.lease_expires_at and case.lease_expires_at > timezone.now():
+        if case.holder_id != lead.pk:
+            raise CaseActionRefused(f"Case {case.pk} is being reviewed; wait or reassign it.")
+    return case
+
+
+def merge_cases(*, lead: Any, case_id: int, into_id: int) -> Case:
+    """Move every report of one case into another (same content found late); the emptied
+    case is closed. Both cases' timelines say so."""
+    if case_id == into_id:
+        raise CaseActionRefused("A case cannot be merged into itself.")
+    with transaction.atomic():
+        first, second = sorted([case_id, into_id])  # lock in id order: no deadlock
+        locked = {c: _lead_case(c, lead) for c in (first, second)}
+        source, target = locked[case_id], locked[into_id]
+        moved = list(source.case_reports.values_list("report_id", flat=True))
+        source.case_reports.update(case=target)
+        source.contents.update(case=target)
+        source.status = Case.Status.CLOSED
+        source.verdict = ""
+        source.holder = None
+        source.lease_expires_at = None
+        source.save(update_fields=["status", "verdict", "holder", "lease_expires_at", "updated_at"])
+        target.priority = cases.priority_of(target)
+        target.save(update_fields=["priority", "updated_at"])
+        for case, data in (
+            (source, {"merged_into": target.pk, "reports": moved}),
+            (target, {"merged_from": source.pk, "reports": moved}),
+        ):
+            audit.record(
+                "case.merged",
+                actor=audit.user_actor(lead),
+                actor_user=lead,
+                target=f"case:{case.pk}",
+                data=data,
+            )
+    return target
+
+
+def split_case(*, lead: Any, case_id: int, report_ids: list[int]) -> Case:
+    """Move some reports of a case into a new case of the same queue (grouped wrongly)."""
+    with transaction.atomic():
+        case = _lead_case(case_id, lead)
+        links = case.case_reports.filter(report_id__in=report_ids)
+        moving = sorted(links.values_list("report_id", flat=True))
+        if not moving or len(moving) == case.case_reports.count():
+            raise CaseActionRefused("Choose some, not all, of the case's reports to split off.")
+        new = Case.objects.create(queue=case.queue, deadline_at=case.deadline_at)
+        links.update(case=new)
+        hashes = report_selectors.sha256s_of_reports(moving)
+        staying = set(
+            report_selectors.sha256s_of_reports(
+                list(case.case_reports.values_list("report_id", flat=True))
+            )
+        )
+        case.contents.filter(sha256__in=set(hashes) - staying).update(case=new)
+        for changed in (case, new):
+            changed.priority = cases.priority_of(changed)
+            changed.save(update_fields=["priority", "updated_at"])
+        for changed, data in (
+            (case, {"split_into": new.pk, "reports": moving}),
+            (new, {"split_from": case.pk, "reports": moving}),
+        ):
+            audit.record(
+                "case.split",
+                actor=audit.user_actor(lead),
+                actor_user=lead,
+                target=f"case:{changed.pk}",
+                data=data,
+            )
+    return new

@@ -22,6 +22,8 @@ urlpatterns = [
     path("cases/<int:case_id>/release", views.release, name="case-release"),
     path("cases/<int:case_id>/lease", views.renew, name="case-lease"),
     path("cases/<int:case_id>/reassign", views.reassign, name="case-reassign"),
+    path("cases/<int:case_id>/merge", views.merge, name="case-merge"),
+    path("cases/<int:case_id>/split", views.split, name="case-split"),
     path("cases/<int:case_id>/media/<int:media_id>/reveal", views.reveal, name="media-reveal"),
     path(
         "cases/<int:case_id>/media/<int:media_id>/metadata", views.metadata, name="media-metadata"

@@ -288,3 +288,31 @@ def reassign(request: HttpRequest, case_id: int) -> HttpResponse:
         return _refused(request, case_id, refused)
     messages.success(request, f"Case {case_id} reassigned to {target.get_username()}.")
     return redirect("case", case_id=case_id)
+
+
+@require_POST
+@role_required(*LEAD_ROLES)
+@existing_case
+def merge(request: HttpRequest, case_id: int) -> HttpResponse:
+    into = request.POST.get("into", "")
+    if not into.isdigit() or not Case.objects.filter(pk=int(into)).exists():
+        return _refused(request, case_id, CaseActionRefused("Give the number of an existing case."))
+    try:
+        target = actions.merge_cases(lead=request.user, case_id=case_id, into_id=int(into))
+    except CaseActionRefused as refused:
+        return _refused(request, case_id, refused)
+    messages.success(request, f"Case {case_id} merged into case {target.pk}.")
+    return redirect("case", case_id=target.pk)
+
+
+@require_POST
+@role_required(*LEAD_ROLES)
+@existing_case
+def split(request: HttpRequest, case_id: int) -> HttpResponse:
+    report_ids = [int(r) for r in request.POST.getlist("reports") if r.isdigit()]
+    try:
+        new = actions.split_case(lead=request.user, case_id=case_id, report_ids=report_ids)
+    except CaseActionRefused as refused:
+        return _refused(request, case_id, refused)
+    messages.success(request, f"Reports {report_ids} split off into case {new.pk}.")
+    return redirect("case", case_id=new.pk)

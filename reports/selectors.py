@@ -149,3 +149,11 @@ def near_duplicate_media(media_ids: list[int]) -> set[int]:
 
 def report_ids_of_media(media_ids: set[int]) -> list[int]:
     return list(Media.objects.filter(pk__in=media_ids).values_list("report_id", flat=True))
+
+
+def sha256s_of_reports(report_ids: list[int]) -> list[str]:
+    return list(
+        Media.objects.filter(report_id__in=report_ids)
+        .exclude(sha256="")
+        .values_list("sha256", flat=True)
+    )

@@ -193,3 +193,26 @@ def test_32_reviewers_over_1000_cases_each_claimed_once():
     assert len(claimed) == 1000
     assert len(set(claimed)) == 1000
     assert Case.objects.exclude(status="closed").count() == 0
+
+
+def test_lead_merges_and_splits_cases_audited():
+    a = cases.file_report(make_report(1, sha256s=["a" * 64]).pk)
+    b = cases.file_report(make_report(2, sha256s=["b" * 64]).pk)
+    lead = user("lead", roles.ESCALATION_LEAD)
+    with pytest.raises(CaseActionRefused, match="Only escalation leads"):
+        actions.merge_cases(lead=user("rev"), case_id=b.pk, into_id=a.pk)
+    actions.merge_cases(lead=lead, case_id=b.pk, into_id=a.pk)
+    b.refresh_from_db()
+    assert b.status == "closed"
+    assert sorted(a.case_reports.values_list("report__external_id", flat=True)) == ["r1", "r2"]
+    # a later report of b's content now joins a
+    assert cases.file_report(make_report(3, sha256s=["b" * 64]).pk).pk == a.pk
+    r2 = Report.objects.get(external_id="r2")
+    r3 = Report.objects.get(external_id="r3")
+    new = actions.split_case(lead=lead, case_id=a.pk, report_ids=[r2.pk, r3.pk])
+    assert sorted(new.case_reports.values_list("report__external_id", flat=True)) == ["r2", "r3"]
+    assert set(new.contents.values_list("sha256", flat=True)) == {"b" * 64}
+    with pytest.raises(CaseActionRefused, match="not all"):
+        actions.split_case(lead=lead, case_id=new.pk, report_ids=[r2.pk, r3.pk])
+    actions_logged = AuditEvent.objects.filter(action__in=["case.merged", "case.split"])
+    assert actions_logged.count() == 4

@@ -29,6 +29,8 @@ MATRIX = {
     "case-approve": ("post", {L}),
     "case-return": ("post", {L}),
     "case-reassign": ("post", {L}),
+    "case-merge": ("post", {L}),
+    "case-split": ("post", {L}),
     "media-preview": ("get", {R, L, AD}),
 }
 PUBLIC = {"home", "healthz", "login", "otp", "logout"}
