@@ -361,9 +361,8 @@ def _lead_case(case_id: int, lead: Any) -> Case:
     case = Case.objects.select_for_update().get(pk=case_id)
     if case.status not in OPEN_STATUSES:
         raise CaseActionRefused(f"Case {case.pk} is {case.get_status_display()}: only open cases.")
-    if case.holder_id and case.lease_expires_at and case.lease_expires_at > timezone.now():
-        if case.holder_id != lead.pk:
-            raise CaseActionRefused(f"Case {case.pk} is being reviewed; wait or reassign it.")
+    if case.holder_id not in (None, lead.pk) and _holds(case, case.holder):
+        raise CaseActionRefused(f"Case {case.pk} is being reviewed; wait or reassign it.")
     return case
 
 
