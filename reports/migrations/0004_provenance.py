@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0003_pdq_dihedral'),
+        ("reports", "0003_pdq_dihedral"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='media',
-            name='provenance',
-            field=models.JSONField(blank=True, default=dict, help_text='C2PA and XMP provenance signals; see provenance.py'),
+            model_name="media",
+            name="provenance",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="C2PA and XMP provenance signals; see provenance.py",
+            ),
         ),
     ]
