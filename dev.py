@@ -6,8 +6,8 @@
     python3 dev.py test   set up, then run the linters and the whole test suite
 
 Setup makes .venv from requirements.lock (reinstalled only when the lock changes). The test
-command also installs the system packages the tests drive (docker-compose, chromium) with
-apt-get when it runs as root.
+command also installs the system packages the tests drive (docker-compose, chromium, npm)
+with apt-get when it runs as root, and the locked npm packages (axe-core).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ PYTHON = VENV / "bin" / "python"
 STAMP = VENV / ".casework-installed"
 # command -> Debian package: compose validates docker/compose.yaml; Chromium runs the
 # browser tests (driven by Playwright, which never downloads a browser of its own).
-SYSTEM_PACKAGES = {"docker-compose": "docker-compose", "chromium": "chromium"}
+# npm installs axe-core (package-lock.json) for the accessibility checks.
+SYSTEM_PACKAGES = {"docker-compose": "docker-compose", "chromium": "chromium", "npm": "npm"}
 
 
 def say(message: str) -> None:
@@ -57,7 +58,7 @@ def ensure_system_packages() -> None:
     if not missing:
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        say(f"not installing {', '.join(missing)} (needs root and apt-get); those tests skip")
+        say(f"cannot install {', '.join(missing)} (needs root and apt-get): those tests will fail")
         return
     say(f"installing {', '.join(missing)} with apt-get")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
@@ -67,6 +68,20 @@ def ensure_system_packages() -> None:
         check=True,
         env=env,
     )
+
+
+def ensure_node_packages() -> None:
+    """Install the locked npm packages (axe-core) the browser tests inject into pages."""
+    npm = shutil.which("npm")
+    if npm is None:
+        say("npm is missing: the accessibility tests will fail")
+        return
+    stamp = ROOT / "node_modules" / ".package-lock.json"
+    lock = ROOT / "package-lock.json"
+    if stamp.exists() and stamp.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    say("npm ci (axe-core)")
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, check=True)
 
 
 def run(args: list[str]) -> int:
@@ -79,6 +94,7 @@ def run(args: list[str]) -> int:
 def test(args: list[str]) -> int:
     ensure_venv()
     ensure_system_packages()
+    ensure_node_packages()
     os.chdir(ROOT)
     bin_dir = VENV / "bin"
     for step in (

@@ -47,7 +47,7 @@ def queue_overview(user: Any) -> list[QueueRow]:
         oldest=Min("cases__created_at", filter=open_q),
         breaches=Count("cases", filter=open_q & Q(cases__deadline_at__lt=now)),
         awaiting=Count("cases", filter=Q(cases__status=Case.Status.AWAITING_APPROVAL)),
-    )
+    ).order_by("position", "slug")  # an aggregate drops the model's ordering
     user_roles = set(user.groups.values_list("name", flat=True))
     return [
         QueueRow(q, q.open_count, q.oldest, q.breaches, q.awaiting, bool(user_roles & set(q.roles)))

@@ -58,7 +58,8 @@ def media_preview(request: HttpRequest, media_id: int) -> HttpResponse:
 @role_required(*ALL_ROLES)
 def queue_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.queue_overview(request.user)
-    return render(request, "casework/queues.html", {"rows": rows})
+    next_row = next((r for r in rows if r.may_claim and r.open_count), None)
+    return render(request, "casework/queues.html", {"rows": rows, "next_row": next_row})
 
 
 @require_POST
