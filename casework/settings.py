@@ -137,6 +137,8 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Uploaded files that are not evidence (hash-list imports); never served directly.
+MEDIA_ROOT = Path(os.environ.get("UPLOAD_DIR", DATA_DIR / "uploads"))
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it before collectstatic

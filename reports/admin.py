@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from reports.models import IntakeToken, Media, Platform, Report
+from reports.models import HashEntry, HashImport, HashList, IntakeToken, Media, Platform, Report
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -85,3 +85,46 @@ class ReportAdmin(ReadOnlyAdmin):
     list_filter = ["status", "source", "reason", "platform"]
     search_fields = ["external_id", "media__sha256", "media__md5"]
     inlines = [MediaInline]
+
+
+@admin.register(HashList)
+class HashListAdmin(admin.ModelAdmin):
+    list_display = ["name", "source", "purpose", "enabled", "entry_count", "default_category"]
+    list_filter = ["source", "purpose", "enabled"]
+
+    @admin.display(description="Entries")
+    def entry_count(self, hash_list: HashList) -> int:
+        return hash_list.entries.count()
+
+
+@admin.register(HashImport)
+class HashImportAdmin(admin.ModelAdmin):
+    """Upload a file to import it in the background; the list shows each import's progress."""
+
+    list_display = ["id", "hash_list", "format", "progress", "added", "error", "created_at"]
+    fields = ["hash_list", "file", "format", "kind"]
+    readonly_fields: list[str] = []
+
+    def get_form(self, request, obj=None, **kwargs):
+        from django import forms
+
+        from reports.hashlists import FORMATS
+
+        form = super().get_form(request, obj, **kwargs)
+        form.base_fields["format"] = forms.ChoiceField(choices=[(f, f) for f in FORMATS])
+        form.base_fields["kind"] = forms.ChoiceField(
+            choices=[("", "—")] + list(HashEntry.Kind.choices), required=False
+        )
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from django.db import transaction
+
+        from reports.tasks import run_hash_import
+
+        job_id = obj.pk
+        transaction.on_commit(lambda: run_hash_import.delay(job_id))

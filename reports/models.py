@@ -210,3 +210,34 @@ class MediaMatch(models.Model):
 
     def __str__(self) -> str:
         return f"Media {self.media_id} matched entry {self.entry_id} at {self.distance}"
+
+
+class HashImport(models.Model):
+    """A hash-list file being imported in the background, with its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    hash_list = models.ForeignKey(HashList, on_delete=models.CASCADE, related_name="imports")
+    file = models.FileField(upload_to="hash-imports/")
+    format = models.CharField(max_length=16, default="csv")
+    kind = models.CharField(max_length=6, blank=True, help_text="Kind of bare hashes, if any")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    lines_total = models.PositiveIntegerField(default=0)
+    lines_done = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} into {self.hash_list}"
+
+    @property
+    def progress(self) -> str:
+        if not self.lines_total:
+            return self.status
+        return f"{self.status}: {100 * self.lines_done // self.lines_total}% of {self.lines_total}"

@@ -118,3 +118,39 @@ def rescan_media(after_id: int = 0, batch: int = 500) -> int:
     if len(media) == batch:
         rescan_media.delay(media[-1].pk, batch)
     return len(media)
+
+
+@shared_task(acks_late=True)
+def run_hash_import(import_id: int, batch: int = 20_000) -> None:
+    """Import an uploaded hash-list file: validate all of it first (a bad line imports
+    nothing), then add entries a batch at a time so the admin can show progress."""
+    from reports import hashlists
+    from reports.models import HashImport
+
+    job = HashImport.objects.select_related("hash_list").get(pk=import_id)
+    if job.status != HashImport.Status.QUEUED:
+        return
+    HashImport.objects.filter(pk=job.pk).update(status=HashImport.Status.RUNNING)
+    try:
+        with job.file.open("rb") as f:
+            text = f.read().decode("utf-8")
+        entries = hashlists.parse(text, job.format, job.kind or None)
+    except (hashlists.HashListFileError, UnicodeDecodeError, ValueError) as exc:
+        HashImport.objects.filter(pk=job.pk).update(
+            status=HashImport.Status.FAILED,
+            error=f"{exc}; nothing imported",
+            finished_at=timezone.now(),
+        )
+        return
+    HashImport.objects.filter(pk=job.pk).update(lines_total=len(entries))
+    added = 0
+    for start in range(0, len(entries), batch):
+        added += hashlists.import_entries(job.hash_list, entries[start : start + batch])
+        HashImport.objects.filter(pk=job.pk).update(
+            lines_done=min(start + batch, len(entries)), added=added
+        )
+    HashImport.objects.filter(pk=job.pk).update(
+        status=HashImport.Status.DONE, finished_at=timezone.now()
+    )
+    if added:
+        rescan_media.delay()

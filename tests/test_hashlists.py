@@ -102,3 +102,42 @@ def test_64_hex_digits_need_a_kind(tmp_path):
 def test_export_of_unknown_list_fails():
     with pytest.raises(CommandError, match="no hash list"):
         export("nope", "csv")
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_admin_upload_imports_in_the_worker_with_progress(celery_worker):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from casework import roles
+    from reports.models import HashImport
+    from tests.conftest import wait_for
+    from tests.helpers import make_user, signed_in
+
+    hash_list = HashList.objects.create(name="uploaded")
+    client = signed_in(make_user("adm", roles.ADMIN))
+    good = "hash,category,source_id\n" + "".join(f"{h},A2,\n" for h in MD5)
+    bad = "hash,category,source_id\n" + MD5[0] + ",A2,\nzz,,\n"
+    for name, text in (("good.csv", good), ("bad.csv", bad)):
+        response = client.post(
+            "/admin/reports/hashimport/add/",
+            {
+                "hash_list": hash_list.pk,
+                "format": "csv",
+                "kind": "",
+                "file": SimpleUploadedFile(name, text.encode()),
+            },
+        )
+        assert response.status_code == 302, response.content[:1500]
+    jobs = list(HashImport.objects.order_by("pk"))
+
+    def finished() -> bool:
+        return all(j.status in ("done", "failed") for j in HashImport.objects.all())
+
+    wait_for(finished, message="imports")
+    good_job, bad_job = (HashImport.objects.get(pk=j.pk) for j in jobs)
+    assert (good_job.status, good_job.added, good_job.progress) == ("done", 3, "done: 100% of 3")
+    assert bad_job.status == "failed"
+    assert "line 3, field hash" in bad_job.error
+    assert hash_list.entries.count() == 3
+    assert AuditEvent.objects.filter(action="config.added", target__startswith="reports.hashimport")
