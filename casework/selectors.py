@@ -122,3 +122,15 @@ def search_cases(query: str) -> list[Case]:
 
 def may_see_previews(user: Any) -> bool:
     return roles.has_role(user, *roles.PREVIEW_ROLES)
+
+
+def audit_events(*, actor: str = "", action: str = "", target: str = ""):
+    """Audit events newest first; actor and target match exactly, action by prefix."""
+    events = AuditEvent.objects.order_by("-pk")
+    if actor:
+        events = events.filter(actor=actor)
+    if action:
+        events = events.filter(action__startswith=action)
+    if target:
+        events = events.filter(target=target)
+    return events

@@ -28,6 +28,7 @@ urlpatterns = [
     path(
         "cases/<int:case_id>/media/<int:media_id>/metadata", views.metadata, name="media-metadata"
     ),
+    path("audit/", views.audit_log, name="audit"),
     path("media/<int:media_id>/preview", views.media_preview, name="media-preview"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

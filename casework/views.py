@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -16,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from casework import actions, audit, roles, selectors
 from casework.access import ALL_ROLES, LEAD_ROLES, REVIEW_ROLES, role_required
 from casework.actions import CaseActionRefused
+from casework.audit import verify_chain
 from casework.models import Case, Decision, Queue
 from reports import selectors as report_selectors
 from reports.vault import VaultError
@@ -317,3 +327,65 @@ def split(request: HttpRequest, case_id: int) -> HttpResponse:
         return _refused(request, case_id, refused)
     messages.success(request, f"Reports {report_ids} split off into case {new.pk}.")
     return redirect("case", case_id=new.pk)
+
+
+AUDIT_PAGE_SIZE = 100
+
+
+@require_GET
+@role_required(roles.AUDITOR, roles.ADMIN)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The audit log, newest first, filtered by actor, action or target; CSV export audited."""
+    filters = {key: request.GET.get(key, "").strip() for key in ("actor", "action", "target")}
+    events = selectors.audit_events(**filters)
+    if request.GET.get("format") == "csv":
+        audit.record(
+            "audit.exported",
+            actor=audit.user_actor(request.user),
+            actor_user=request.user,
+            target="audit",
+            data={k: v for k, v in filters.items() if v},
+        )
+        return audit_csv(events)
+    before = request.GET.get("before", "")
+    page = list(
+        (events.filter(pk__lt=int(before)) if before.isdigit() else events)[: AUDIT_PAGE_SIZE + 1]
+    )
+    return render(
+        request,
+        "casework/audit.html",
+        {
+            "events": page[:AUDIT_PAGE_SIZE],
+            "older": page[AUDIT_PAGE_SIZE - 1].pk if len(page) > AUDIT_PAGE_SIZE else None,
+            "filters": filters,
+            "chain": request.GET.get("verify") and verify_chain(),
+        },
+    )
+
+
+def audit_csv(events) -> StreamingHttpResponse:
+    def rows():
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["id", "at", "actor", "action", "target", "data", "prev_hash", "hash"])
+        for e in events.order_by("pk").iterator():
+            writer.writerow(
+                [
+                    e.pk,
+                    e.at.isoformat(),
+                    e.actor,
+                    e.action,
+                    e.target,
+                    json.dumps(e.data),
+                    e.prev_hash,
+                    e.hash,
+                ]
+            )
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="casework-audit.csv"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -104,3 +104,22 @@ def test_concurrent_writers_keep_one_chain():
     report = audit.verify_chain()
     assert report.ok, report
     assert report.checked == 200
+
+
+def test_auditor_reads_filters_verifies_and_exports_the_log():
+    from casework import roles
+    from tests.helpers import make_user, signed_in
+
+    make_events(3)
+    client = signed_in(make_user("aud", roles.AUDITOR))
+    page = client.get("/audit/", {"action": "test."})
+    assert page.status_code == 200
+    assert page.content.count(b"test.event") == 3
+    assert b"Chain intact" in client.get("/audit/", {"verify": "1"}).content
+    export = client.get("/audit/", {"action": "test.", "format": "csv"})
+    assert export["Cache-Control"] == "no-store"
+    lines = b"".join(export.streaming_content).decode().splitlines()
+    assert lines[0].startswith("id,at,actor,action,target")
+    assert len(lines) == 4
+    exported = AuditEvent.objects.get(action="audit.exported")
+    assert exported.actor == "user:aud" and exported.data == {"action": "test."}

@@ -32,6 +32,7 @@ MATRIX = {
     "case-merge": ("post", {L}),
     "case-split": ("post", {L}),
     "media-preview": ("get", {R, L, AD}),
+    "audit": ("get", {AU, AD}),
 }
 PUBLIC = {"home", "healthz", "login", "otp", "logout"}
 
