@@ -96,6 +96,15 @@ class HashListAdmin(admin.ModelAdmin):
     def entry_count(self, hash_list: HashList) -> int:
         return hash_list.entries.count()
 
+    def save_model(self, request, obj, form, change):
+        """Switching a list on or off, or changing its purpose, changes what media match."""
+        super().save_model(request, obj, form, change)
+        from django.db import transaction
+
+        from reports.tasks import rescan_media
+
+        transaction.on_commit(lambda: rescan_media.delay())
+
 
 @admin.register(HashImport)
 class HashImportAdmin(admin.ModelAdmin):
