@@ -10,7 +10,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["id", "at", "actor", "action", "target"]
     list_filter = ["action"]
     search_fields = ["actor", "target", "action"]
-    readonly_fields = ["at", "actor", "actor_user", "action", "target", "data", "prev_hash", "hash"]
+    readonly_fields = ["at", "actor", "actor_user", "action", "target", "data", "seal"]
 
     def has_add_permission(self, request):
         return False

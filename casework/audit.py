@@ -1,7 +1,10 @@
-"""The audit log: append events to one hash chain, and verify it.
+"""The audit log: record events, seal them into one hash chain, verify the chain.
 
-Appends are serialized by a transaction-level advisory lock, taken as late as possible so
-concurrent writers wait only for each other's last step, and released at commit.
+Recording is a plain insert in the caller's transaction, so busy writers (intake, review)
+never wait on each other. Sealing walks the committed events not yet sealed, in id order,
+and appends a seal for each, chained to the one before, under a PostgreSQL advisory lock:
+one sealer at a time, so there is one chain. The worker seals every second (beat), and
+verify_audit seals before it verifies.
 """
 
 from __future__ import annotations
@@ -15,19 +18,28 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from casework.models import AuditEvent
+from casework.models import AuditEvent, AuditSeal
 
 GENESIS = "0" * 64
 CHAIN_LOCK = 0x43574155  # "CWAU": the advisory lock key of the one audit chain
+SEAL_BATCH = 5000
 
 
 def event_hash(
-    *, prev_hash: str, at: datetime, actor: str, action: str, target: str, data: dict[str, Any]
+    *,
+    prev_hash: str,
+    event_id: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    target: str,
+    data: dict[str, Any],
 ) -> str:
     """SHA-256 over the event's content in a canonical JSON form, chained to prev_hash."""
     body = json.dumps(
         {
             "prev": prev_hash,
+            "id": event_id,
             "at": at.isoformat(timespec="microseconds"),
             "actor": actor,
             "action": action,
@@ -49,30 +61,61 @@ def record(
     data: dict[str, Any] | None = None,
     actor_user: Any = None,
 ) -> AuditEvent:
-    """Append one event to the chain, inside the caller's transaction if there is one."""
+    """Append one event, inside the caller's transaction if there is one."""
     data = json.loads(json.dumps(data or {}, default=str))  # as it will read back from jsonb
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        prev_hash = last or GENESIS
-        at = timezone.now()
-        return AuditEvent.objects.create(
-            at=at,
-            actor=actor,
-            actor_user=actor_user,
-            action=action,
-            target=target,
-            data=data,
-            prev_hash=prev_hash,
-            hash=event_hash(
-                prev_hash=prev_hash, at=at, actor=actor, action=action, target=target, data=data
-            ),
-        )
+    return AuditEvent.objects.create(
+        at=timezone.now(),
+        actor=actor,
+        actor_user=actor_user,
+        action=action,
+        target=target,
+        data=data,
+    )
 
 
 def user_actor(user: Any) -> str:
     return f"user:{user.get_username()}" if user and user.is_authenticated else "anonymous"
+
+
+def seal_pending(limit: int = SEAL_BATCH, lookback: int = 100_000) -> int:
+    """Chain committed events that have no seal yet; returns how many were sealed."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+        prev_hash = AuditSeal.objects.order_by("-id").values_list("hash", flat=True).first()
+        prev_hash = prev_hash or GENESIS
+        # Only look back a window behind the newest sealed event: an event commits within
+        # seconds of taking its id, and scanning the whole log every second would not scale.
+        newest = AuditSeal.objects.order_by("-id").values_list("event_id", flat=True).first()
+        window = AuditEvent.objects.filter(id__gt=max(0, (newest or 0) - lookback))
+        pending = list(
+            window.filter(seal__isnull=True)
+            .order_by("id")
+            .values("id", "at", "actor", "action", "target", "data")[:limit]
+        )
+        seals = []
+        for event in pending:
+            digest = event_hash(
+                prev_hash=prev_hash,
+                event_id=event["id"],
+                at=event["at"],
+                actor=event["actor"],
+                action=event["action"],
+                target=event["target"],
+                data=event["data"],
+            )
+            seals.append(AuditSeal(event_id=event["id"], prev_hash=prev_hash, hash=digest))
+            prev_hash = digest
+        AuditSeal.objects.bulk_create(seals)
+    return len(seals)
+
+
+def seal_all() -> int:
+    """Seal until nothing is pending, looking back over the whole log."""
+    total = 0
+    while sealed := seal_pending(lookback=2**62):
+        total += sealed
+    return total
 
 
 @dataclass
@@ -80,6 +123,7 @@ class ChainReport:
     checked: int
     broken_at: int | None = None
     problem: str = ""
+    unsealed: int = 0
 
     @property
     def ok(self) -> bool:
@@ -87,35 +131,45 @@ class ChainReport:
 
 
 def verify_chain(batch_size: int = 5000) -> ChainReport:
-    """Walk the whole chain in order; report the first event whose hash or link is wrong."""
+    """Walk the seals in order; report the first event whose content or link is wrong, or
+    whose seal points at nothing (a deleted event)."""
     prev_hash = GENESIS
     checked = 0
-    last_id = 0
+    last_seal = 0
     while True:
-        batch = list(
-            AuditEvent.objects.filter(id__gt=last_id)
+        seals = list(
+            AuditSeal.objects.filter(id__gt=last_seal)
             .order_by("id")
-            .values("id", "at", "actor", "action", "target", "data", "prev_hash", "hash")[
-                :batch_size
-            ]
+            .values("id", "event_id", "prev_hash", "hash")[:batch_size]
         )
-        if not batch:
-            return ChainReport(checked)
-        for event in batch:
-            if event["prev_hash"] != prev_hash:
+        if not seals:
+            unsealed = AuditEvent.objects.filter(seal__isnull=True).count()
+            return ChainReport(checked, unsealed=unsealed)
+        events = {
+            e["id"]: e
+            for e in AuditEvent.objects.filter(id__in=[s["event_id"] for s in seals]).values(
+                "id", "at", "actor", "action", "target", "data"
+            )
+        }
+        for seal in seals:
+            event = events.get(seal["event_id"])
+            if event is None:
+                return ChainReport(checked, seal["event_id"], "the event was removed")
+            if seal["prev_hash"] != prev_hash:
                 return ChainReport(
                     checked, event["id"], "its link to the previous event does not match"
                 )
             expected = event_hash(
                 prev_hash=prev_hash,
+                event_id=event["id"],
                 at=event["at"],
                 actor=event["actor"],
                 action=event["action"],
                 target=event["target"],
                 data=event["data"],
             )
-            if expected != event["hash"]:
+            if expected != seal["hash"]:
                 return ChainReport(checked, event["id"], "its content does not match its hash")
-            prev_hash = event["hash"]
+            prev_hash = seal["hash"]
             checked += 1
-            last_id = event["id"]
+            last_seal = seal["id"]

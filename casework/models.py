@@ -7,10 +7,10 @@ from django.db import models
 
 
 class AuditEvent(models.Model):
-    """One append-only, hash-chained entry: who did what to what, and when.
+    """One append-only entry: who did what to what, and when.
 
-    `hash` is SHA-256 over this event's content and the previous event's hash, so editing or
-    removing any event breaks every hash after it. The database refuses UPDATE and DELETE.
+    Events are written inside the transaction of the change they record, without waiting on
+    each other; an AuditSeal then chains each one. The database refuses UPDATE and DELETE.
     """
 
     at = models.DateTimeField()
@@ -26,6 +26,22 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=64, db_index=True)
     target = models.CharField(max_length=200, db_index=True, help_text="kind:id, e.g. report:42")
     data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.actor} {self.action} {self.target}"
+
+
+class AuditSeal(models.Model):
+    """An event's place in the one hash chain: SHA-256 over the event's content and the
+    previous seal's hash, so editing or removing any event breaks every seal after it.
+    Append-only like the events; the seal's id is the chain order."""
+
+    event = models.OneToOneField(
+        AuditEvent, on_delete=models.DO_NOTHING, db_constraint=False, related_name="seal"
+    )
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -33,7 +49,7 @@ class AuditEvent(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.actor} {self.action} {self.target}"
+        return f"seal {self.pk} of event {self.event_id}"
 
 
 class Queue(models.Model):

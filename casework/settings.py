@@ -170,13 +170,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # an unacknowledged message returns to the queue after this long
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
+    # ...and is looked for every 10 s (kombu's default scans only every tenth time)
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
 }
 CELERY_TASK_IGNORE_RESULT = True
+# Keep each worker's database connection between tasks (Celery's default reconnects per task).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-media": {
         "task": "reports.tasks.requeue_stalled_media",
         "schedule": 300.0,
+    },
+    "seal-audit-events": {
+        "task": "casework.tasks.seal_audit_events",
+        "schedule": 1.0,
     },
     "file-unfiled-reports": {
         "task": "casework.tasks.file_unfiled_reports",

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from casework import cases
+from casework import audit, cases
 
 log = logging.getLogger(__name__)
 
@@ -26,3 +26,9 @@ def file_unfiled_reports() -> int:
     if ids:
         log.info("re-queued %s unfiled reports", len(ids))
     return len(ids)
+
+
+@shared_task(ignore_result=True)
+def seal_audit_events() -> int:
+    """Chain the audit events written since the last run (scheduled every second)."""
+    return audit.seal_pending()

@@ -368,7 +368,8 @@ def audit_csv(events) -> StreamingHttpResponse:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["id", "at", "actor", "action", "target", "data", "prev_hash", "hash"])
-        for e in events.order_by("pk").iterator():
+        for e in events.select_related("seal").order_by("pk").iterator():
+            seal = getattr(e, "seal", None)
             writer.writerow(
                 [
                     e.pk,
@@ -377,8 +378,8 @@ def audit_csv(events) -> StreamingHttpResponse:
                     e.action,
                     e.target,
                     json.dumps(e.data),
-                    e.prev_hash,
-                    e.hash,
+                    seal.prev_hash if seal else "",
+                    seal.hash if seal else "(not sealed yet)",
                 ]
             )
             yield out.getvalue()

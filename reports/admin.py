@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from reports.models import HashEntry, HashImport, HashList, IntakeToken, Media, Platform, Report
+from reports.tokens import revoke_token
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -38,8 +38,7 @@ class IntakeTokenAdmin(ReadOnlyAdmin):
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):
         for token in queryset.filter(revoked_at__isnull=True):
-            token.revoked_at = timezone.now()
-            token.save(update_fields=["revoked_at"])
+            revoke_token(token)
             self.log_change(request, token, "Revoked")
         messages.success(request, "Tokens revoked.")
 

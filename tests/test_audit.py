@@ -10,24 +10,36 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from casework import audit
-from casework.models import AuditEvent
+from casework.models import AuditEvent, AuditSeal
 
 pytestmark = pytest.mark.django_db
 
 
 def make_events(n: int) -> list[AuditEvent]:
-    return [
+    events = [
         audit.record("test.event", actor="system:test", target=f"thing:{i}", data={"i": i})
         for i in range(n)
     ]
+    audit.seal_pending()
+    return events
 
 
-def test_events_chain_to_each_other():
+def test_seals_chain_events_to_each_other():
     events = make_events(3)
-    assert events[0].prev_hash == audit.GENESIS
-    assert events[1].prev_hash == events[0].hash
-    assert events[2].prev_hash == events[1].hash
+    seals = [AuditSeal.objects.get(event=e) for e in events]
+    assert seals[0].prev_hash == audit.GENESIS
+    assert seals[1].prev_hash == seals[0].hash
+    assert seals[2].prev_hash == seals[1].hash
     assert audit.verify_chain().ok
+    assert audit.seal_pending() == 0  # nothing sealed twice
+
+
+def test_unsealed_events_are_counted_then_sealed():
+    make_events(2)
+    audit.record("test.late", actor="system:test", target="thing:x")
+    report = audit.verify_chain()
+    assert (report.ok, report.checked, report.unsealed) == (True, 2, 1)
+    assert audit.seal_pending() == 1
 
 
 def test_database_refuses_update_and_delete():
@@ -36,15 +48,21 @@ def test_database_refuses_update_and_delete():
         AuditEvent.objects.filter(pk=event.pk).update(action="edited")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditSeal.objects.filter(event=event).update(hash="0" * 64)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditSeal.objects.filter(event=event).delete()
     assert AuditEvent.objects.get(pk=event.pk).action == "test.event"
 
 
 def tamper(sql: str, params: list) -> None:
-    """Change a row the only way possible: with the trigger switched off."""
+    """Change rows the only way possible: with the triggers switched off."""
     with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE casework_auditevent DISABLE TRIGGER casework_audit_append_only")
+        cursor.execute("ALTER TABLE casework_auditevent DISABLE TRIGGER USER")
+        cursor.execute("ALTER TABLE casework_auditseal DISABLE TRIGGER USER")
         cursor.execute(sql, params)
-        cursor.execute("ALTER TABLE casework_auditevent ENABLE TRIGGER casework_audit_append_only")
+        cursor.execute("ALTER TABLE casework_auditevent ENABLE TRIGGER USER")
+        cursor.execute("ALTER TABLE casework_auditseal ENABLE TRIGGER USER")
 
 
 def test_verify_audit_passes_on_intact_chain(capsys):
@@ -61,29 +79,36 @@ def test_verify_audit_names_edited_event():
     assert caught.value.returncode == 1
 
 
-def test_verify_audit_names_event_after_a_deleted_one():
+def test_verify_audit_names_a_deleted_event():
     events = make_events(5)
     tamper("DELETE FROM casework_auditevent WHERE id = %s", [events[1].pk])
+    with pytest.raises(CommandError, match=f"broken at event #{events[1].pk}: the event was"):
+        call_command("verify_audit")
+
+
+def test_verify_audit_catches_a_deleted_seal():
+    events = make_events(5)
+    tamper("DELETE FROM casework_auditseal WHERE event_id = %s", [events[1].pk])
     with pytest.raises(CommandError, match=f"broken at event #{events[2].pk}"):
         call_command("verify_audit")
 
 
 def test_verify_audit_catches_rehashed_event():
-    """Recomputing an edited event's own hash still breaks the next event's link."""
+    """Recomputing an edited event's own seal still breaks the next seal's link."""
     events = make_events(3)
     e = events[1]
+    seal = AuditSeal.objects.get(event=e)
     forged = audit.event_hash(
-        prev_hash=e.prev_hash,
+        prev_hash=seal.prev_hash,
+        event_id=e.pk,
         at=e.at,
         actor="user:mallory",
         action=e.action,
         target=e.target,
         data=e.data,
     )
-    tamper(
-        "UPDATE casework_auditevent SET actor = 'user:mallory', hash = %s WHERE id = %s",
-        [forged, e.pk],
-    )
+    tamper("UPDATE casework_auditevent SET actor = 'user:mallory' WHERE id = %s", [e.pk])
+    tamper("UPDATE casework_auditseal SET hash = %s WHERE id = %s", [forged, seal.pk])
     report = audit.verify_chain()
     assert report.broken_at == events[2].pk
 
@@ -95,12 +120,20 @@ def test_concurrent_writers_keep_one_chain():
             audit.record("test.concurrent", actor=f"system:w{n}", target=f"t:{i}")
         connection.close()
 
+    def seal() -> None:  # two sealers racing each other and the writers
+        for _ in range(30):
+            audit.seal_pending()
+        connection.close()
+
     threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    threads += [threading.Thread(target=seal) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert AuditEvent.objects.count() == 200
+    audit.seal_all()
+    assert AuditSeal.objects.count() == 200
     report = audit.verify_chain()
     assert report.ok, report
     assert report.checked == 200

@@ -1,12 +1,18 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from casework.audit import verify_chain
+from casework.audit import seal_all, verify_chain
 
 
 class Command(BaseCommand):
-    help = "Walk the audit log's hash chain; name the first broken event and exit 1 if any."
+    help = (
+        "Seal any audit events not yet chained, then walk the hash chain; name the first "
+        "broken event and exit 1 if any."
+    )
 
     def handle(self, *args, **options):
+        sealed = seal_all()
+        if sealed:
+            self.stdout.write(f"sealed {sealed} pending events")
         report = verify_chain()
         if not report.ok:
             raise CommandError(
