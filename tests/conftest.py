@@ -89,6 +89,35 @@ def media_item(data: bytes, filename: str = "a.jpg") -> dict[str, str]:
     return {"filename": filename, "content_base64": base64.b64encode(data).decode()}
 
 
+_worker_running: list[subprocess.Popen] = []
+
+
+def wait_until_worker_idle(timeout: float = 30.0) -> None:
+    """Wait until the broker queue is empty and the worker runs nothing, so that the tables a
+    transactional test flushes are not locked by a task it left behind."""
+    from casework.celery import app
+
+    deadline = time.monotonic() + timeout
+    inspector = app.control.inspect(timeout=0.5)
+    while time.monotonic() < deadline:
+        with app.connection_for_write() as conn:
+            queued = conn.default_channel.client.llen("celery")
+        busy = [t for tasks in (inspector.active() or {}).values() for t in tasks]
+        busy += [t for tasks in (inspector.reserved() or {}).values() for t in tasks]
+        if not queued and not busy:
+            return
+        time.sleep(0.2)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_worker_before_flush(request):
+    """After a transactional test, let the worker finish what the test queued."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if _worker_running and marker and marker.kwargs.get("transaction"):
+        wait_until_worker_idle()
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
     """A real `celery -A casework worker` process on the test database and the suite's broker."""
@@ -125,7 +154,9 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Pop
         if worker.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError("the Celery worker did not start; see var/test/test-worker.log")
         time.sleep(0.2)
+    _worker_running.append(worker)
     yield worker
+    _worker_running.clear()
     worker.terminate()
     try:
         worker.wait(timeout=20)
