@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from casework.models import AuditEvent, AuditSeal
@@ -77,7 +78,7 @@ def user_actor(user: Any) -> str:
     return f"user:{user.get_username()}" if user and user.is_authenticated else "anonymous"
 
 
-def seal_pending(limit: int = SEAL_BATCH, lookback: int = 100_000) -> int:
+def seal_pending(limit: int = SEAL_BATCH, lookback: int = 10_000) -> int:
     """Chain committed events that have no seal yet; returns how many were sealed."""
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -87,9 +88,13 @@ def seal_pending(limit: int = SEAL_BATCH, lookback: int = 100_000) -> int:
         # Only look back a window behind the newest sealed event: an event commits within
         # seconds of taking its id, and scanning the whole log every second would not scale.
         newest = AuditSeal.objects.order_by("-id").values_list("event_id", flat=True).first()
-        window = AuditEvent.objects.filter(id__gt=max(0, (newest or 0) - lookback))
+        floor = max(0, (newest or 0) - lookback)
+        # NOT EXISTS plans as an anti-join on the seal index; a LEFT JOIN ... IS NULL would
+        # scan every seal each second.
+        sealed = AuditSeal.objects.filter(event_id=OuterRef("pk"), event_id__gt=floor)
         pending = list(
-            window.filter(seal__isnull=True)
+            AuditEvent.objects.filter(id__gt=floor)
+            .filter(~Exists(sealed))
             .order_by("id")
             .values("id", "at", "actor", "action", "target", "data")[:limit]
         )

@@ -102,7 +102,23 @@ class Case(models.Model):
                 fields=["queue", "-priority", "created_at"],
                 name="case_claimable_idx",
                 condition=models.Q(status__in=["new", "in_review"]),
-            )
+            ),
+            # the queue page: oldest open case, open count, deadline breaches, approvals
+            models.Index(
+                fields=["queue", "created_at"],
+                name="case_open_age_idx",
+                condition=models.Q(status__in=["new", "in_review"]),
+            ),
+            models.Index(
+                fields=["queue", "deadline_at"],
+                name="case_open_deadline_idx",
+                condition=models.Q(status__in=["new", "in_review"]),
+            ),
+            models.Index(
+                fields=["queue"],
+                name="case_awaiting_idx",
+                condition=models.Q(status="awaiting_approval"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,4 +18,9 @@ def has_role(user, *roles: str) -> bool:
         return False
     if user.is_superuser and ADMIN in roles:
         return True
-    return user.groups.filter(name__in=roles).exists()
+    # One query per request, not one per check: the user object lives for one request.
+    names = getattr(user, "_casework_roles", None)
+    if names is None:
+        names = frozenset(user.groups.values_list("name", flat=True))
+        user._casework_roles = names
+    return bool(names & set(roles))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.fields.json import KeyTransform
 
 
 class Platform(models.Model):
@@ -75,7 +76,11 @@ class Report(models.Model):
                 fields=["platform", "source", "external_id"], name="report_unique_external_id"
             )
         ]
-        indexes = [models.Index(fields=["received_at"])]
+        indexes = [
+            models.Index(fields=["received_at"]),
+            # an uploader's other reports, newest first
+            models.Index(KeyTransform("id", "uploader"), "id", name="report_uploader_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Report {self.pk} ({self.source}:{self.external_id})"
