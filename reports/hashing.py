@@ -1,4 +1,4 @@
-"""Content hashes of evidence: SHA-256 and MD5 of the bytes, PDQ of the pixels."""
+"""Content hashes of evidence: SHA-256, MD5 and SHA-1 of the bytes, PDQ of the pixels."""
 
 from __future__ import annotations
 
@@ -8,9 +8,17 @@ import numpy as np
 import pdqhash
 
 
-def digests(data: bytes) -> tuple[str, str]:
-    """(sha256, md5) of the bytes, hex."""
-    return hashlib.sha256(data).hexdigest(), hashlib.md5(data, usedforsecurity=False).hexdigest()
+def digests(data: bytes) -> tuple[str, str, str]:
+    """(sha256, md5, sha1) of the bytes, hex (hash lists come in all three)."""
+    return (
+        hashlib.sha256(data).hexdigest(),
+        hashlib.md5(data, usedforsecurity=False).hexdigest(),
+        hashlib.sha1(data, usedforsecurity=False).hexdigest(),
+    )
+
+
+def _hex(bits: np.ndarray) -> str:
+    return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
 
 
 def pdq(rgb: np.ndarray) -> tuple[str, int]:
@@ -19,4 +27,11 @@ def pdq(rgb: np.ndarray) -> tuple[str, int]:
     This is the reference implementation's own computation (pdqhash), on the full image.
     """
     bits, quality = pdqhash.compute(np.ascontiguousarray(rgb, dtype=np.uint8))
-    return np.packbits(bits.astype(np.uint8)).tobytes().hex(), int(quality)
+    return _hex(bits), int(quality)
+
+
+def pdq_dihedral(rgb: np.ndarray) -> tuple[list[str], int]:
+    """The PDQ hashes of the image in its 8 rotations and flips (the first is the image as
+    it is, equal to pdq()), and the quality; the same cost as one hash."""
+    variants, quality = pdqhash.compute_dihedral(np.ascontiguousarray(rgb, dtype=np.uint8))
+    return [_hex(bits) for bits in variants], int(quality)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import io
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -11,22 +13,34 @@ from PIL import Image
 
 from reports import hashing, previews
 
+# pdqhash allocates several full-size float64 buffers per image (its luma conversion and the
+# C++ filter's scratch buffer): about 8 MB each at 1 megapixel. glibc serves blocks that big
+# with a fresh mmap and unmaps them on free, so every image paid some 1,700 page faults
+# (3-4 ms of kernel time, a quarter of the PDQ stage). With these thresholds a worker keeps
+# that memory in its heap and reuses it; images under 4 megapixels stay fault-free.
+MMAP_THRESHOLD = 32 << 20
+TRIM_THRESHOLD = 128 << 20
+_allocator_tuned = False
+
 
 @dataclass
 class ProcessedMedia:
     sha256: str
     md5: str
+    sha1: str
     pdq: str  # empty for video
     pdq_quality: int | None
     preview: bytes
     timings: dict[str, float] = field(default_factory=dict)
+    pdq_dihedral: list[str] = field(default_factory=list)  # all 8 orientations, pdq first
 
 
 def process_bytes(data: bytes, kind: str) -> ProcessedMedia:
     """Hashes and preview for one file's plaintext bytes; timings per stage in seconds."""
+    _tune_allocator()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    sha256, md5 = hashing.digests(data)
+    sha256, md5, sha1 = hashing.digests(data)
     t1 = time.perf_counter()
     timings["digests"] = t1 - t0
     if kind == "video":
@@ -35,19 +49,52 @@ def process_bytes(data: bytes, kind: str) -> ProcessedMedia:
         timings["decode"] = t2 - t1
         preview = previews.keyframe_grid(frames)
         timings["preview"] = time.perf_counter() - t2
-        return ProcessedMedia(sha256, md5, "", None, preview, timings)
+        return ProcessedMedia(sha256, md5, sha1, "", None, preview, timings)
 
-    with Image.open(io.BytesIO(data)) as image:
-        rgb = image.convert("RGB")
-    pixels = np.asarray(rgb)
+    rgb = decode_rgb(data)
+    pixels = np.asarray(rgb)  # one packed copy out of Pillow, shared by PDQ (no further copy)
     t2 = time.perf_counter()
     timings["decode"] = t2 - t1
-    pdq_hex, quality = hashing.pdq(pixels)
+    orientations, quality = hashing.pdq_dihedral(pixels)
     t3 = time.perf_counter()
     timings["pdq"] = t3 - t2
-    preview = previews.image_preview(rgb)
+    preview = previews.image_preview(rgb)  # shrinks before anything per-pixel; never re-decodes
     timings["preview"] = time.perf_counter() - t3
-    return ProcessedMedia(sha256, md5, pdq_hex, quality, preview, timings)
+    return ProcessedMedia(
+        sha256, md5, sha1, orientations[0], quality, preview, timings, orientations
+    )
+
+
+def decode_rgb(data: bytes) -> Image.Image:
+    """The full-resolution RGB pixels, exactly Image.open(f).convert("RGB") (PDQ's input).
+
+    Decoded once at full size (no draft or reduced decode); an image already in RGB is used
+    as decoded rather than copied by convert().
+    """
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()  # leaving the block drops the file, not the decoded pixels
+        return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def _tune_allocator() -> None:
+    """Once per process: let glibc reuse the large per-image buffers (see MMAP_THRESHOLD)."""
+    global _allocator_tuned
+    if _allocator_tuned:
+        return
+    _allocator_tuned = True
+    try:
+        if not os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc"):
+            return
+    except (AttributeError, ValueError, OSError):
+        return  # not glibc (macOS, musl, Windows): leave its allocator alone
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    mallopt(m_mmap_threshold, MMAP_THRESHOLD)
+    mallopt(m_trim_threshold, TRIM_THRESHOLD)
 
 
 def _keyframes(data: bytes, wanted: int = previews.MAX_KEYFRAMES) -> list[Image.Image]:

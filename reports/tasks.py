@@ -51,6 +51,8 @@ def process_media(self, media_id: int) -> None:
         fields={
             "sha256": result.sha256,
             "md5": result.md5,
+            "sha1": result.sha1,
+            "pdq_dihedral": ",".join(result.pdq_dihedral),
             "pdq": result.pdq,
             "pdq_quality": result.pdq_quality,
             "preview_vault_name": preview_name,

@@ -101,3 +101,26 @@ def test_processed_reports_are_filed_into_one_case_per_content(celery_worker, in
     assert a["case_id"] == b["case_id"] != c["case_id"]
     assert a["case_status"] == "new"
     assert a["verdict"] is None
+
+
+def test_rotated_upload_matches_a_listed_pdq(celery_worker, intake):
+    from reports.hashlists import ParsedEntry, import_entries
+    from reports.models import HashList
+
+    original = synthetic.picture(27)
+    listed = reference_pdq(synthetic.image_bytes(27, "PNG"))
+    import_entries(HashList.objects.create(name="pdq-bank"), [ParsedEntry("pdq", listed, "A1")])
+    out = io.BytesIO()
+    original.transpose(Image.Transpose.ROTATE_270).save(out, format="PNG")
+    report_id = intake.post(
+        report_document("rot-1", media=[media_item(out.getvalue(), "r.png")])
+    ).json()["id"]
+    wait_for(lambda: intake.get(report_id).json()["status"] == "processed", message="processing")
+    media = intake.get(report_id).json()["media"][0]
+    assert media["pdq"] != listed
+    assert [(m["list"], m["kind"], m["category"]) for m in media["matches"]] == [
+        ("pdq-bank", "pdq", "A1")
+    ]
+    stored = Media.objects.get(pk=media["id"])
+    assert stored.sha1 == hashlib.sha1(out.getvalue()).hexdigest()
+    assert len(stored.pdq_dihedral.split(",")) == 8
