@@ -33,3 +33,49 @@ def signed_in(user) -> Client:
         response = client.post("/accounts/otp/", {"otp_token": current_code(user)})
         assert response.status_code == 302, response.content
     return client
+
+
+def stored_image(seed: int, external_id: str, **report_fields):
+    """A report carrying one synthetic image, stored and processed as the worker would
+    (sealed original, blurred preview, hashes); returns (media, original bytes)."""
+    from reports import synthetic, vault
+    from reports.models import Media, Platform, Report
+    from reports.processing import process_bytes
+
+    data = synthetic.image_bytes(seed)
+    processed = process_bytes(data, "image")
+    name, key_id = vault.store(data)
+    preview_name, preview_key = vault.store(processed.preview)
+    platform, _ = Platform.objects.get_or_create(name="p")
+    report = Report.objects.create(
+        platform=platform,
+        source="api",
+        external_id=external_id,
+        reported_at="2026-11-01T00:00:00Z",
+        reason="csam",
+        raw_payload={},
+        status="processed",
+        **report_fields,
+    )
+    media = Media.objects.create(
+        report=report,
+        position=0,
+        filename="a.jpg",
+        kind="image",
+        content_type="image/jpeg",
+        size=len(data),
+        width=640,
+        height=480,
+        vault_name=name,
+        key_id=key_id,
+        sha256=processed.sha256,
+        md5=processed.md5,
+        sha1=processed.sha1,
+        pdq=processed.pdq,
+        pdq_quality=processed.pdq_quality,
+        pdq_dihedral=",".join(processed.pdq_dihedral),
+        preview_vault_name=preview_name,
+        preview_key_id=preview_key,
+        status="processed",
+    )
+    return media, data

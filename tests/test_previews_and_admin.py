@@ -10,42 +10,16 @@ from PIL import Image
 
 from casework import roles
 from casework.models import AuditEvent
-from reports import synthetic, vault
-from reports.models import Media, Platform, Report
-from reports.processing import process_bytes
-from tests.helpers import make_user, signed_in
+from reports import vault
+from reports.models import Media
+from tests.helpers import make_user, signed_in, stored_image
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def media() -> Media:
-    data = synthetic.image_bytes(31)
-    name, key_id = vault.store(data)
-    preview_name, preview_key = vault.store(process_bytes(data, "image").preview)
-    report = Report.objects.create(
-        platform=Platform.objects.create(name="p"),
-        source="api",
-        external_id="m1",
-        reported_at="2026-11-01T00:00:00Z",
-        reason="csam",
-        raw_payload={},
-    )
-    return Media.objects.create(
-        report=report,
-        position=0,
-        filename="a.jpg",
-        kind="image",
-        content_type="image/jpeg",
-        size=len(data),
-        width=640,
-        height=480,
-        vault_name=name,
-        key_id=key_id,
-        preview_vault_name=preview_name,
-        preview_key_id=preview_key,
-        status="processed",
-    )
+    return stored_image(31, "m1")[0]
 
 
 def login(role: str) -> Client:

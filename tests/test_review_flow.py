@@ -8,50 +8,20 @@ import pytest
 
 from casework import cases, roles
 from casework.models import AuditEvent, Case
-from reports import synthetic, vault
-from reports.models import Media, Platform, Report
-from reports.processing import process_bytes
-from tests.helpers import make_user, signed_in
+from reports.models import Platform, Report
+from tests.helpers import make_user, signed_in, stored_image
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def case_with_image():
-    data = synthetic.image_bytes(41)
-    processed = process_bytes(data, "image")
-    name, key_id = vault.store(data)
-    preview_name, preview_key = vault.store(processed.preview)
-    report = Report.objects.create(
-        platform=Platform.objects.create(name="p"),
-        source="api",
-        external_id="ext-41",
-        reported_at="2026-11-01T00:00:00Z",
-        reason="csam",
-        raw_payload={},
-        status="processed",
+    media, data = stored_image(
+        41,
+        "ext-41",
         uploader={"id": "acct-41", "ip_events": [{"ip": "192.0.2.41", "type": "upload"}]},
     )
-    media = Media.objects.create(
-        report=report,
-        position=0,
-        filename="a.jpg",
-        kind="image",
-        content_type="image/jpeg",
-        size=len(data),
-        width=640,
-        height=480,
-        vault_name=name,
-        key_id=key_id,
-        sha256=processed.sha256,
-        md5=processed.md5,
-        pdq=processed.pdq,
-        pdq_quality=processed.pdq_quality,
-        preview_vault_name=preview_name,
-        preview_key_id=preview_key,
-        status="processed",
-    )
-    return cases.file_report(report.pk), media, data
+    return cases.file_report(media.report_id), media, data
 
 
 def assert_no_original(html: bytes, original: bytes) -> None:

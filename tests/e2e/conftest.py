@@ -15,10 +15,8 @@ from django.db import connections
 from playwright.sync_api import Browser, sync_playwright
 
 from casework import cases
-from reports import synthetic, vault
-from reports.models import Media, Platform, Report
-from reports.processing import process_bytes
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Tab, require_chromium
+from tests.helpers import stored_image
 
 
 @pytest.fixture
@@ -71,39 +69,11 @@ def open_tab(browser, live_server) -> Callable[[], Tab]:
 def seeded_case(transactional_db):
     """One processed synthetic image with a stored preview, filed into a case (as in
     tests/test_review_flow.py); returns (case, media, original bytes)."""
-    data = synthetic.image_bytes(41)
-    processed = process_bytes(data, "image")
-    name, key_id = vault.store(data)
-    preview_name, preview_key = vault.store(processed.preview)
-    report = Report.objects.create(
-        platform=Platform.objects.create(name="p"),
-        source="api",
-        external_id="ext-41",
-        reported_at="2026-11-01T00:00:00Z",
-        reason="csam",
-        raw_payload={},
-        status="processed",
+    media, data = stored_image(
+        41,
+        "ext-41",
         description="synthetic test report",
         uploader={"id": "acct-41", "ip_events": [{"ip": "192.0.2.41", "type": "upload"}]},
     )
-    media = Media.objects.create(
-        report=report,
-        position=0,
-        filename="a.jpg",
-        kind="image",
-        content_type="image/jpeg",
-        size=len(data),
-        width=640,
-        height=480,
-        vault_name=name,
-        key_id=key_id,
-        sha256=processed.sha256,
-        md5=processed.md5,
-        pdq=processed.pdq,
-        pdq_quality=processed.pdq_quality,
-        preview_vault_name=preview_name,
-        preview_key_id=preview_key,
-        status="processed",
-    )
-    case = cases.file_report(report.pk)  # also creates the default queues after a flush
+    case = cases.file_report(media.report_id)  # also creates the default queues after a flush
     return case, media, data
