@@ -154,3 +154,15 @@ def test_queue_page_counts_open_cases_and_breaches(case_with_image):
     page = signed_in(make_user("rev", roles.REVIEWER)).get("/queues/")
     assert page.status_code == 200
     assert b'<strong class="breach">1</strong>' in page.content
+
+
+def test_case_page_links_the_uploaders_other_cases(case_with_image):
+    case, _, _ = case_with_image
+    other_media, _ = stored_image(42, "ext-42", uploader={"id": "acct-41"})
+    unrelated_media, _ = stored_image(43, "ext-43", uploader={"id": "someone-else"})
+    other = cases.file_report(other_media.report_id)
+    unrelated = cases.file_report(unrelated_media.report_id)
+    page = signed_in(make_user("aud", roles.AUDITOR)).get(f"/cases/{case.pk}/").content
+    assert b"The uploader's other cases" in page
+    assert f'href="/cases/{other.pk}/"'.encode() in page
+    assert f'href="/cases/{unrelated.pk}/"'.encode() not in page
