@@ -3,7 +3,7 @@
     .venv/bin/python bench/media_processing.py [--images N] [--size 1155x866] [--cpu K]
 
 Builds N distinct synthetic 1-megapixel pictures (reports.synthetic, never real material) in
-two flavours: "smooth" (the gradient-and-shapes pictures as drawn) and "noisy" (the same with
+two flavours: "smooth" (the pictures as drawn: gradients, shapes, some checker) and "noisy" (with
 seeded multi-scale texture and grain, closer to a photograph in how hard it is to compress and
 decode). Each is encoded as JPEG (quality 90) and PNG, then run through
 reports.processing.process_bytes(data, "image") in this one process, pinned to one CPU.
