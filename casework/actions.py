@@ -255,7 +255,7 @@ def approve_decision(*, case_id: int, lead: Any) -> Decision:
         if decision.verdict == Decision.Verdict.CSAM_CONFIRMED:
             labels = decision.media_labels
             added = add_confirmed(
-                [int(m) for m in labels] or _case_media_ids(case),
+                [int(m) for m in labels] or case_media_ids(case),
                 {int(m): v.get("industry") or v.get("iwf") or "" for m, v in labels.items()},
             )
         audit.record(
@@ -272,7 +272,8 @@ def approve_decision(*, case_id: int, lead: Any) -> Decision:
     return decision
 
 
-def _case_media_ids(case: Case) -> list[int]:
+def case_media_ids(case: Case) -> list[int]:
+    """Ids of every media item in the case's reports."""
     return report_selectors.media_ids_of_reports(
         list(case.case_reports.values_list("report_id", flat=True))
     )

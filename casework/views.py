@@ -214,8 +214,8 @@ def _media_labels(request: HttpRequest, media_ids: list[int]) -> dict[str, dict]
 @role_required(*REVIEW_ROLES)
 @existing_case
 def decide(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = selectors.case_page(case_id)
-    media_ids = [m.pk for r in selectors.case_reports(case) for m in r.media.all()]
+    case = get_object_or_404(Case.objects.select_related("queue"), pk=case_id)
+    media_ids = actions.case_media_ids(case)
     try:
         actions.record_decision(
             case_id=case.pk,
