@@ -3,16 +3,19 @@
     .venv/bin/python bench/media_processing.py [--images N] [--size 1155x866] [--cpu K]
 
 Builds N distinct synthetic 1-megapixel pictures (reports.synthetic, never real material) in
-two flavours: "smooth" (the pictures as drawn: gradients, shapes, some checker) and "noisy" (with
-seeded multi-scale texture and grain, closer to a photograph in how hard it is to compress and
-decode). Each is encoded as JPEG (quality 90) and PNG, then run through
-reports.processing.process_bytes(data, "image") in this one process, pinned to one CPU.
+two flavours: "smooth" (synthetic.picture as drawn: gradients, shapes, some checker) and
+"noisy" (the same with seeded multi-scale texture and grain, closer to a photograph in how
+hard it is to compress and decode). Each is encoded as JPEG (quality 90) and as PNG, then run
+through reports.processing.process_bytes(data, "image") in this one process, pinned to one
+CPU.
 
-Prints JSON: images/s per flavour and format, the mean and p95 of every stage that
-process_bytes times (digests, decode, pdq, preview), the PDQ check against the reference
-computation (pdqhash.compute on Image.open(f).convert("RGB"), MSB-first hex) for every image,
-and the same figures for a "naive" pipeline (convert copies, full-resolution GaussianBlur
-before downscaling) for comparison. No Django settings or database are needed.
+Prints JSON: images/s per flavour and format (by wall time and by this process's CPU time),
+the mean, p50 and p95 of every stage that process_bytes times (digests, decode, pdq,
+preview), the PDQ check against the reference computation (pdqhash.compute on
+Image.open(f).convert("RGB"), MSB-first hex) for every image, how pdqhash.compute's time
+splits, and the same figures for a "naive" pipeline (convert and array copies, a
+full-resolution GaussianBlur before downscaling) for comparison. No Django settings or
+database are needed.
 """
 
 from __future__ import annotations
