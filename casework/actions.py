@@ -75,14 +75,14 @@ def claim_next_case(*, user: Any, queue: Queue) -> Case | None:
         held = (
             Case.objects.select_for_update()
             .filter(queue=queue, holder=user, lease_expires_at__gt=now)
-            .filter(status__in=[Case.Status.NEW, Case.Status.IN_REVIEW])
+            .filter(status__in=Case.OPEN_STATUSES)
             .first()
         )
         if held is not None:
             return held
         case = (
             Case.objects.select_for_update(skip_locked=True)
-            .filter(queue=queue, status__in=[Case.Status.NEW, Case.Status.IN_REVIEW])
+            .filter(queue=queue, status__in=Case.OPEN_STATUSES)
             .filter(Q(holder__isnull=True) | Q(lease_expires_at__lte=now))
             .exclude(pk__in=Skip.objects.filter(user=user).values("case_id"))
             .order_by("-priority", "created_at")
@@ -143,7 +143,7 @@ def reassign_case(*, case_id: int, lead: Any, to_user: Any) -> Case:
         raise CaseActionRefused("Only escalation leads reassign cases.")
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
-        if case.status not in (Case.Status.NEW, Case.Status.IN_REVIEW):
+        if case.status not in Case.OPEN_STATUSES:
             raise CaseActionRefused("Only open cases can be reassigned.")
         if not roles.has_role(to_user, *case.queue.roles):
             raise CaseActionRefused(f"{to_user.get_username()} may not work this queue.")
@@ -314,7 +314,7 @@ def may_look_closely(case: Case, user: Any) -> bool:
 
 def _case_media(case_id: int, media_id: int, user: Any) -> Case:
     case = Case.objects.get(pk=case_id)
-    report_id = report_selectors.media_report_ids(media_id)
+    report_id = report_selectors.report_id_of_media(media_id)
     if report_id is None or not case.case_reports.filter(report_id=report_id).exists():
         raise CaseActionRefused("That media item is not part of this case.")
     if not may_look_closely(case, user):
@@ -353,14 +353,11 @@ def inspect_metadata(*, case_id: int, media_id: int, user: Any) -> dict[str, str
     return read_metadata(data, kind)
 
 
-OPEN_STATUSES = (Case.Status.NEW, Case.Status.IN_REVIEW)
-
-
 def _lead_case(case_id: int, lead: Any) -> Case:
     if not roles.has_role(lead, roles.ESCALATION_LEAD):
         raise CaseActionRefused("Only escalation leads merge or split cases.")
     case = Case.objects.select_for_update().get(pk=case_id)
-    if case.status not in OPEN_STATUSES:
+    if case.status not in Case.OPEN_STATUSES:
         raise CaseActionRefused(f"Case {case.pk} is {case.get_status_display()}: only open cases.")
     if case.holder_id not in (None, lead.pk) and _holds(case, case.holder):
         raise CaseActionRefused(f"Case {case.pk} is being reviewed; wait or reassign it.")

@@ -83,6 +83,9 @@ class Case(models.Model):
         APPROVED = "approved"
         CLOSED = "closed"
 
+    # Open: waiting in its queue or being reviewed; claimable when no lease holds it.
+    OPEN_STATUSES = (Status.NEW, Status.IN_REVIEW)
+
     queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="cases")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     priority = models.IntegerField(default=0)

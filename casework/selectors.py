@@ -16,7 +16,6 @@ from reports.models import Media, Report
 
 # What a platform may learn of a decision: only decisions that stand.
 FINAL_STATUSES = {Case.Status.APPROVED, Case.Status.CLOSED}
-OPEN_STATUSES = [Case.Status.NEW, Case.Status.IN_REVIEW]
 
 
 def case_for_platform(report: Any) -> dict[str, Any]:

@@ -100,7 +100,7 @@ def original_bytes(media_id: int) -> tuple[bytes, str, str]:
     return vault.load(media.vault_name), media.content_type, media.kind
 
 
-def media_report_ids(media_id: int) -> int | None:
+def report_id_of_media(media_id: int) -> int | None:
     """The report a media item belongs to."""
     return Media.objects.filter(pk=media_id).values_list("report_id", flat=True).first()
 

@@ -10,8 +10,6 @@ from django.dispatch import Signal
 report_received = Signal()
 # sender=IntakeToken, token=IntakeToken, created_by=str
 intake_token_created = Signal()
-# sender=Media, media=Media
-media_processed = Signal()
 # sender=Report, report=Report: the report's media are all processed (or failed for good), or
 # it had none; it is ready to be filed into a case.
 report_ready = Signal()

@@ -15,7 +15,7 @@ from reports.matching import record_matches
 from reports.models import Media, Report
 from reports.processing import process_bytes
 from reports.provenance import read_provenance
-from reports.signals import media_processed, report_ready
+from reports.signals import report_ready
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,6 @@ def _finish(media_id: int, *, attempts: int, fields: dict | None = None, error: 
         report.save(update_fields=["status"])
         if not error:
             record_matches(media)
-            media_processed.send(sender=Media, media=media)
         if report.status != Report.Status.RECEIVED:
             report_ready.send(sender=Report, report=report)
     return True
