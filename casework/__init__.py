@@ -1,3 +1,1 @@
-from casework.celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""Casework: case management for child-safety reports (see README.md, "How it works")."""

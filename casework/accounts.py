@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import django_otp
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -70,3 +71,21 @@ def too_many_failures(username: str, address: str) -> bool:
 def record_failure(username: str, address: str) -> None:
     LoginFailure.objects.create(username=username[:150], address=address)
     audit.record("login.failed", actor=f"anonymous@{address}", target=f"user:{username[:150]}")
+
+
+def pass_second_factor(request: Any, token: str) -> bool:
+    """Check the signed-in user's TOTP code; on a match, mark the session verified and
+    record it. A wrong code counts as a failed sign-in."""
+    user = request.user
+    device = django_otp.match_token(user, token.strip())
+    if device is None:
+        record_failure(user.get_username(), request.META.get("REMOTE_ADDR") or "0.0.0.0")  # noqa: S104
+        return False
+    django_otp.login(request, device)
+    audit.by_user(user, "login.second_factor", target=f"user:{user.get_username()}")
+    return True
+
+
+def reviewers() -> Any:
+    """Everyone who may be given a case to review."""
+    return get_user_model().objects.filter(groups__name__in=roles.REVIEW_ROLES).distinct()

@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from casework import roles
+from casework import permissions
 
 
 def user_roles(request: HttpRequest) -> dict[str, bool]:
@@ -8,4 +8,4 @@ def user_roles(request: HttpRequest) -> dict[str, bool]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"may_read_audit": False}
-    return {"may_read_audit": roles.has_role(user, roles.AUDITOR, roles.ADMIN)}
+    return {"may_read_audit": permissions.may_read_audit(user)}

@@ -73,18 +73,25 @@ class Queue(models.Model):
         return self.name
 
 
+class CaseStatus(models.TextChoices):
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    CLOSED = "closed"
+
+
+# Open: waiting in its queue or being reviewed; claimable when no lease holds it. (Outside
+# the class so that the index conditions below can name it.)
+OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.IN_REVIEW)
+IS_OPEN = models.Q(status__in=list(OPEN_STATUSES))
+
+
 class Case(models.Model):
     """Reports about the same content, reviewed once."""
 
-    class Status(models.TextChoices):
-        NEW = "new"
-        IN_REVIEW = "in_review"
-        AWAITING_APPROVAL = "awaiting_approval"
-        APPROVED = "approved"
-        CLOSED = "closed"
-
-    # Open: waiting in its queue or being reviewed; claimable when no lease holds it.
-    OPEN_STATUSES = (Status.NEW, Status.IN_REVIEW)
+    Status = CaseStatus
+    OPEN_STATUSES = OPEN_STATUSES
 
     queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="cases")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
@@ -104,23 +111,23 @@ class Case(models.Model):
             models.Index(
                 fields=["queue", "-priority", "created_at"],
                 name="case_claimable_idx",
-                condition=models.Q(status__in=["new", "in_review"]),
+                condition=IS_OPEN,
             ),
             # the queue page: oldest open case, open count, deadline breaches, approvals
             models.Index(
                 fields=["queue", "created_at"],
                 name="case_open_age_idx",
-                condition=models.Q(status__in=["new", "in_review"]),
+                condition=IS_OPEN,
             ),
             models.Index(
                 fields=["queue", "deadline_at"],
                 name="case_open_deadline_idx",
-                condition=models.Q(status__in=["new", "in_review"]),
+                condition=IS_OPEN,
             ),
             models.Index(
                 fields=["queue"],
                 name="case_awaiting_idx",
-                condition=models.Q(status="awaiting_approval"),
+                condition=models.Q(status=CaseStatus.AWAITING_APPROVAL),
             ),
         ]
 

@@ -8,7 +8,11 @@ AUDITOR = "auditor"
 ADMIN = "admin"
 
 ROLES = (REVIEWER, ESCALATION_LEAD, AUDITOR, ADMIN)
-# Roles that may see blurred previews of evidence.
+# Who works cases (a new queue's default), who leads, who reads the audit log, and who may
+# see blurred previews of evidence.
+REVIEW_ROLES = (REVIEWER, ESCALATION_LEAD)
+LEAD_ROLES = (ESCALATION_LEAD,)
+AUDIT_ROLES = (AUDITOR, ADMIN)
 PREVIEW_ROLES = (REVIEWER, ESCALATION_LEAD, ADMIN)
 
 

@@ -1,9 +1,11 @@
 """Casework settings, read from the environment (every variable is documented in README.md).
 
-With no DATABASE_URL, Casework runs on an embedded PostgreSQL and an embedded Redis kept in
-CASEWORK_DATA_DIR, with DEBUG on and development secrets generated once into that folder.
-With DEBUG off (the default whenever DATABASE_URL is set) it refuses to start without a real
-SECRET_KEY and EVIDENCE_KEYS.
+Importing them starts nothing. With no DATABASE_URL, Casework runs on an embedded PostgreSQL
+and an embedded Redis kept in CASEWORK_DATA_DIR, which the entry points (manage.py, the WSGI
+app, the Celery app) start before reading these settings (casework.devrun.services), with
+DEBUG on and development secrets generated once into that folder. With DEBUG off (the
+default whenever DATABASE_URL is set) Casework refuses to start without a real SECRET_KEY,
+EVIDENCE_KEYS and CELERY_BROKER_URL.
 """
 
 from __future__ import annotations
@@ -14,42 +16,25 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from casework import devsecrets, embedded
+from casework.devrun import dev_secrets
+from casework.env import (
+    EMBEDDED_BROKER_URL,
+    EMBEDDED_DATABASE_URL,
+    data_dir,
+    debug,
+    env_bool,
+    env_int,
+    parse_evidence_keys,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("CASEWORK_DATA_DIR", BASE_DIR / "var"))
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    if value.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if value.lower() in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from exc
-
-
-EMBEDDED_DATABASE = not os.environ.get("DATABASE_URL")
-DEBUG = env_bool("DEBUG", default=EMBEDDED_DATABASE)
+DATA_DIR = data_dir()
+DEBUG = debug()
 
 if DEBUG:
-    _dev = devsecrets.load_or_create(DATA_DIR / "dev-secrets.json")
+    _dev = dev_secrets.load_or_create(DATA_DIR / "dev-secrets.json")
     SECRET_KEY = os.environ.get("SECRET_KEY") or _dev["secret_key"]
-    EVIDENCE_KEYS = devsecrets.parse_evidence_keys(
-        os.environ.get("EVIDENCE_KEYS") or _dev["evidence_keys"]
-    )
+    EVIDENCE_KEYS = parse_evidence_keys(os.environ.get("EVIDENCE_KEYS") or _dev["evidence_keys"])
 else:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     if len(SECRET_KEY) < 32 or SECRET_KEY.startswith("django-insecure"):
@@ -60,7 +45,7 @@ else:
         raise ImproperlyConfigured(
             "EVIDENCE_KEYS must be set when DEBUG is off (see README: Evidence keys)"
         )
-    EVIDENCE_KEYS = devsecrets.parse_evidence_keys(os.environ["EVIDENCE_KEYS"])
+    EVIDENCE_KEYS = parse_evidence_keys(os.environ["EVIDENCE_KEYS"])
 
 ALLOWED_HOSTS = [
     h.strip()
@@ -120,7 +105,13 @@ TEMPLATES = [
     },
 ]
 
-DATABASE_URL = embedded.postgres_url(DATA_DIR) if EMBEDDED_DATABASE else os.environ["DATABASE_URL"]
+# Without DATABASE_URL, the embedded server an entry point started; if none did (a tool that
+# only imports the settings), a socket folder that names the problem when anything connects.
+DATABASE_URL = (
+    os.environ.get("DATABASE_URL")
+    or os.environ.get(EMBEDDED_DATABASE_URL)
+    or f"postgres://casework@/casework?host={DATA_DIR / 'embedded-postgresql-not-started'}"
+)
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
@@ -163,7 +154,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- Celery -------------------------------------------------------------------------------
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or embedded.redis_url(DATA_DIR)
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get(EMBEDDED_BROKER_URL)
+if not CELERY_BROKER_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "CELERY_BROKER_URL must be set when DEBUG is off (e.g. redis://redis:6379/0): the "
+            "embedded broker is for the development run only"
+        )
+    CELERY_BROKER_URL = f"redis+socket://{DATA_DIR / 'embedded-redis-not-started.sock'}"
 CELERY_TASK_ACKS_LATE = True  # a task whose worker dies mid-way is delivered again
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -184,11 +182,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     "seal-audit-events": {
-        "task": "casework.tasks.seal_audit_events",
+        "task": "casework.audit.tasks.seal_audit_events",
         "schedule": 1.0,
     },
     "file-unfiled-reports": {
-        "task": "casework.tasks.file_unfiled_reports",
+        "task": "casework.cases.tasks.file_unfiled_reports",
         "schedule": 300.0,
     },
 }

@@ -2,6 +2,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings")
+from casework.devrun.services import ensure_started
 
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings")
+ensure_started()
 application = get_wsgi_application()

@@ -13,12 +13,14 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
 from reports.models import HashEntry, HashList
+from reports.signals import hash_list_changed
 
 FORMATS = ("csv", "jsonl", "threatexchange")
 HEX_LENGTH = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
@@ -31,7 +33,10 @@ THREATEXCHANGE_NAMES = {
     "sha1": "sha1",
     "sha256": "sha256",
 }
-CATEGORIES = {"", "A1", "A2", "B1", "B2", "A", "B", "C"}
+# The industry classification (Tech Coalition / NCMEC) and the IWF's categories.
+INDUSTRY_CATEGORIES = ("A1", "A2", "B1", "B2")
+IWF_CATEGORIES = ("A", "B", "C")
+CATEGORIES = {"", *INDUSTRY_CATEGORIES, *IWF_CATEGORIES}
 HEX = re.compile(r"^[0-9a-f]+$")
 
 
@@ -160,6 +165,39 @@ def import_entries(hash_list: HashList, entries: Iterable[ParsedEntry]) -> int:
         before = hash_list.entries.count()
         HashEntry.objects.bulk_create(rows, ignore_conflicts=True, batch_size=5000)
         return hash_list.entries.count() - before
+
+
+def import_list(
+    hash_list: HashList,
+    entries: list[ParsedEntry],
+    *,
+    actor: str,
+    data: dict[str, Any],
+    batch: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Import parsed (so already valid) entries into the list, the one way both the command
+    and the worker do it: a batch at a time if asked, calling progress(lines_done, added)
+    after each; then one hash_list_changed (the audit event) and, when anything was added,
+    a re-scan of the existing media once the import is committed. Returns how many were new."""
+    from reports.tasks import rescan_media
+
+    step = batch or max(len(entries), 1)
+    added = 0
+    for start in range(0, len(entries), step):
+        added += import_entries(hash_list, entries[start : start + step])
+        if progress is not None:
+            progress(min(start + step, len(entries)), added)
+    hash_list_changed.send(
+        sender=HashList,
+        hash_list=hash_list,
+        action="imported",
+        actor=actor,
+        data={**data, "lines": len(entries), "added": added},
+    )
+    if added:
+        transaction.on_commit(rescan_media.delay)
+    return added
 
 
 def export(hash_list: HashList, fmt: str) -> Iterator[str]:

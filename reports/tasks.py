@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
@@ -144,14 +145,18 @@ def run_hash_import(import_id: int, batch: int = 20_000) -> None:
         )
         return
     HashImport.objects.filter(pk=job.pk).update(lines_total=len(entries))
-    added = 0
-    for start in range(0, len(entries), batch):
-        added += hashlists.import_entries(job.hash_list, entries[start : start + batch])
-        HashImport.objects.filter(pk=job.pk).update(
-            lines_done=min(start + batch, len(entries)), added=added
-        )
+
+    def progress(lines_done: int, added: int) -> None:
+        HashImport.objects.filter(pk=job.pk).update(lines_done=lines_done, added=added)
+
+    hashlists.import_list(
+        job.hash_list,
+        entries,
+        actor="system:hash-import",
+        data={"file": Path(job.file.name).name, "import": job.pk},
+        batch=batch,
+        progress=progress,
+    )
     HashImport.objects.filter(pk=job.pk).update(
         status=HashImport.Status.DONE, finished_at=timezone.now()
     )
-    if added:
-        rescan_media.delay()

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def create_queues(apps, schema_editor):
-    from casework.cases import ensure_default_queues
+    from casework.cases.routing import ensure_default_queues
 
     ensure_default_queues(apps.get_model("casework", "Queue"))
 

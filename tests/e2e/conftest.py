@@ -14,7 +14,7 @@ import pytest
 from django.db import connections
 from playwright.sync_api import Browser, sync_playwright
 
-from casework import cases
+from casework.cases import filing
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Tab, require_chromium
 from tests.helpers import stored_image
 
@@ -68,12 +68,12 @@ def open_tab(browser, live_server) -> Callable[[], Tab]:
 @pytest.fixture
 def seeded_case(transactional_db):
     """One processed synthetic image with a stored preview, filed into a case (as in
-    tests/test_review_flow.py); returns (case, media, original bytes)."""
+    tests/casework/test_review_flow.py); returns (case, media, original bytes)."""
     media, data = stored_image(
         41,
         "ext-41",
         description="synthetic test report",
         uploader={"id": "acct-41", "ip_events": [{"ip": "192.0.2.41", "type": "upload"}]},
     )
-    case = cases.file_report(media.report_id)  # also creates the default queues after a flush
+    case = filing.file_report(media.report_id)  # also creates the default queues after a flush
     return case, media, data

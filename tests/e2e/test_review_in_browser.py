@@ -11,7 +11,8 @@ import base64
 import pytest
 from playwright.sync_api import expect
 
-from casework import actions, roles
+from casework import roles
+from casework.cases import decisions
 from casework.models import AuditEvent, Case
 from tests.e2e.browser import assert_accessible, format_violations, screenshot, sign_in
 from tests.helpers import make_user
@@ -198,7 +199,7 @@ def test_queue_and_case_pages_have_no_serious_accessibility_violations(seeded_ca
     tab.page.keyboard.press("Escape")
     tab.assert_no_errors()
 
-    actions.record_decision(case_id=case.pk, user=reviewer, verdict="csam_confirmed")
+    decisions.record_decision(case_id=case.pk, user=reviewer, verdict="csam_confirmed")
     lead_tab = open_tab()
     sign_in(lead_tab, lead)
     found["queue page (lead)"] = assert_accessible(lead_tab, "the queue page (lead)")

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from casework import demo
+from casework.devrun import demo
 
 
 class Command(BaseCommand):

@@ -6,7 +6,6 @@ from django.db import transaction
 
 from reports import hashlists
 from reports.models import HashEntry, HashList
-from reports.signals import hash_list_changed
 
 
 class Command(BaseCommand):
@@ -37,23 +36,12 @@ class Command(BaseCommand):
             hash_list, created = HashList.objects.get_or_create(
                 name=list_name, defaults={"source": source, "purpose": purpose}
             )
-            added = hashlists.import_entries(hash_list, entries)
-            hash_list_changed.send(
-                sender=HashList,
-                hash_list=hash_list,
-                action="imported",
+            added = hashlists.import_list(
+                hash_list,
+                entries,
                 actor=f"system:cli:{getpass.getuser()}",
-                data={
-                    "file": Path(file).name,
-                    "lines": len(entries),
-                    "added": added,
-                    "created": created,
-                },
+                data={"file": Path(file).name, "created": created},
             )
-        if added:
-            from reports.tasks import rescan_media
-
-            rescan_media.delay()
         self.stdout.write(
             f"{list_name}: {added} entries added, {len(entries) - added} already there"
             f"{' (new list)' if created else ''}"

@@ -1,26 +1,21 @@
-"""Casework's answers to what happens in the reports app and the Django admin: audit events,
-and filing ready reports into cases."""
+"""Audit events for what happens outside casework's own actions: intake (reports received,
+tokens made, hash lists changed), signing in and out, and changes made in the Django admin."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from casework import audit
+from casework.audit import chain as audit
 from reports.signals import (
     hash_list_changed,
     intake_token_created,
-    report_ready,
     report_received,
 )
-
-log = logging.getLogger(__name__)
 
 
 @receiver(report_received)
@@ -53,37 +48,19 @@ def audit_admin_change(sender: Any, instance: LogEntry, created: bool, **kwargs:
     if not created:
         return
     kind = {1: "added", 2: "changed", 3: "deleted"}.get(instance.action_flag, "touched")
-    audit.record(
+    audit.by_user(
+        instance.user,
         f"config.{kind}",
-        actor=f"user:{instance.user.get_username()}",
-        actor_user=instance.user,
         target=f"{instance.content_type.app_label}.{instance.content_type.model}:{instance.object_id}",
         data={"object": instance.object_repr, "change": instance.get_change_message()},
     )
 
 
-@receiver(report_ready)
-def file_ready_report(sender: Any, report: Any, **kwargs: Any) -> None:
-    """Once committed, file the report into its case in the background."""
-    from casework.tasks import file_report
-
-    report_id = report.pk
-    transaction.on_commit(lambda: _enqueue_filing(file_report, report_id))
-
-
-def _enqueue_filing(task: Any, report_id: int) -> None:
-    try:
-        task.delay(report_id)
-    except Exception:
-        log.exception("could not queue filing of report %s; the sweep will retry", report_id)
-
-
 @receiver(user_logged_in)
 def audit_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    audit.record(
+    audit.by_user(
+        user,
         "login.succeeded",
-        actor=audit.user_actor(user),
-        actor_user=user,
         target=f"user:{user.get_username()}",
         data={"address": request.META.get("REMOTE_ADDR") if request else None},
     )
@@ -92,10 +69,9 @@ def audit_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 @receiver(user_logged_out)
 def audit_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        audit.record(
+        audit.by_user(
+            user,
             "logout",
-            actor=audit.user_actor(user),
-            actor_user=user,
             target=f"user:{user.get_username()}",
         )
 

@@ -6,67 +6,32 @@ same instant can still open two cases; a lead merges them."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from casework import audit
-from casework.models import Case, CaseContent, CaseReport, Queue
-from reports import selectors as report_selectors
-from reports.models import Report
-
-DEFAULT_QUEUES = [
-    # slug, name, reasons, deadline hours, position
-    ("csam", "CSAM", ["csam"], 24, 10),
-    ("csam-ai", "AI-generated CSAM", ["csam_ai_generated"], 24, 20),
-    ("other", "Other", [], 72, 90),
-]
-REVIEW_ROLES = ["reviewer", "escalation_lead"]
+from casework.cases.routing import route
+from casework.models import Case, CaseContent, CaseReport
+from reports import api
 
 
-def ensure_default_queues(queue_model: type[Queue] = Queue) -> None:
-    """Create the default queues when there are none, so every report has somewhere to go."""
-    if queue_model.objects.exists():
-        return
-    for slug, name, reasons, hours, position in DEFAULT_QUEUES:
-        queue_model.objects.get_or_create(
-            slug=slug,
-            defaults={
-                "name": name,
-                "reasons": reasons,
-                "roles": REVIEW_ROLES,
-                "deadline_hours": hours,
-                "position": position,
-            },
-        )
-
-
-def route(report: Report) -> Queue:
-    """The first queue (by position) that takes this report; the last queue takes the rest."""
-    ensure_default_queues()
-    queues = list(Queue.objects.all())
-    for queue in queues:
-        if (
-            (not queue.reasons or report.reason in queue.reasons)
-            and (not queue.sources or report.source in queue.sources)
-            and (not queue.jurisdictions or report.jurisdiction in queue.jurisdictions)
-        ):
-            return queue
-    return queues[-1]
+def report_ids_of(case: Case) -> list[int]:
+    return list(case.case_reports.values_list("report_id", flat=True))
 
 
 def priority_of(case: Case) -> int:
     """Higher is reviewed sooner: a child in imminent danger first, then a hash-list match,
     then classifier confidence, then how many reports the content drew. Age breaks ties at
     claim time."""
-    reports = Report.objects.filter(case_link__case=case)
-    danger = reports.filter(child_in_imminent_danger=True).exists()
-    scores = [r.get("score") or 0 for r in reports.values_list("classifier", flat=True) if r]
-    count = reports.count()
-    matched = bool(report_selectors.best_matches(list(reports.values_list("pk", flat=True))))
+    facts = api.report_facts(report_ids_of(case))
     return (
-        10_000 * danger + 5_000 * matched + int(100 * max(scores, default=0)) * 10 + min(count, 100)
+        10_000 * facts.child_in_imminent_danger
+        + 5_000 * facts.hash_list_match
+        + int(100 * facts.top_classifier_score) * 10
+        + min(facts.count, 100)
     )
 
 
@@ -76,7 +41,7 @@ def file_report(report_id: int) -> Case:
         existing = CaseReport.objects.filter(report_id=report_id).select_related("case").first()
         if existing:
             return existing.case
-        report = report_selectors.report_with_media(report_id)
+        report = api.report_with_media(report_id)
         hashes = sorted({m.sha256 for m in report.media.all() if m.sha256})
         with connection.cursor() as cursor:
             # Two reports of new content filed at once must not open two cases.
@@ -104,10 +69,10 @@ def file_report(report_id: int) -> Case:
     return case
 
 
-def _case_for_content(report: Report, hashes: list[str]) -> Case | None:
+def _case_for_content(report: Any, hashes: list[str]) -> Case | None:
     """The oldest case covering the same bytes (SHA-256) or near-duplicate pixels (PDQ)."""
-    near = report_selectors.near_duplicate_media([m.pk for m in report.media.all()])
-    near_reports = report_selectors.report_ids_of_media(near) if near else []
+    near = api.near_duplicate_media([m.pk for m in report.media.all()])
+    near_reports = api.report_ids_of_media(near) if near else []
     return (
         Case.objects.filter(
             Q(contents__sha256__in=hashes) | Q(case_reports__report_id__in=near_reports)
@@ -121,4 +86,18 @@ def unfiled_report_ids(older_than_minutes: int = 10) -> list[int]:
     """Ready reports that should have been filed by now (a lost task, a broker outage)."""
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
     filed = CaseReport.objects.values("report_id")
-    return report_selectors.unfiled_ready_report_ids(cutoff, filed)
+    return api.unfiled_ready_report_ids(cutoff, filed)
+
+
+# What a platform may learn of a decision: only decisions that stand.
+FINAL_STATUSES = {Case.Status.APPROVED, Case.Status.CLOSED}
+
+
+def case_for_platform(report: Any) -> dict[str, Any]:
+    """The case a report is in, its status, and the verdict once it is final (merged into
+    what the intake API tells the platform about its report)."""
+    case = Case.objects.filter(case_reports__report=report).only("id", "status", "verdict").first()
+    if case is None:
+        return {"case_id": None, "case_status": None, "verdict": None}
+    verdict = case.verdict if case.status in FINAL_STATUSES else None
+    return {"case_id": case.pk, "case_status": case.status, "verdict": verdict}

@@ -16,12 +16,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from casework import accounts, roles
-from reports import synthetic
-from reports.intake import CheckedMedia, Upload, raw_payload, receive_report
-from reports.media import inspect
-from reports.models import Platform
-from reports.schemas import ReportIn
-from reports.tokens import create_intake_token
+from reports import api
 
 DEMO_USERS = {
     "reviewer": roles.REVIEWER,
@@ -48,8 +43,8 @@ def load(state_file: Path) -> dict[str, Any]:
         user = User.objects.get(username=username)
         if role in accounts.TOTP_ROLES and not accounts.has_totp_device(user):
             state["users"][username]["totp"] = accounts.enrol_totp(user, created_by=ACTOR)
-    if "token" not in state or not Platform.objects.filter(name=DEMO_PLATFORM).exists():
-        _, state["token"] = create_intake_token(DEMO_PLATFORM, created_by=ACTOR)
+    if "token" not in state or not api.platform_exists(DEMO_PLATFORM):
+        _, state["token"] = api.create_intake_token(DEMO_PLATFORM, created_by=ACTOR)
     state_file.parent.mkdir(parents=True, exist_ok=True)
     state_file.write_text(json.dumps(state, indent=2))
     state_file.chmod(0o600)
@@ -64,11 +59,11 @@ def _reports() -> list[tuple[dict[str, Any], list[tuple[str, bytes]]]]:
         reason = ["csam", "csam_ai_generated", "csam", "grooming", "other"][n % 5]
         # Reports 0 and 5 carry the same picture: the same content reported twice.
         seed = n if n != 5 else 0
-        media = [(f"upload-{n}.jpg", synthetic.image_bytes(seed, "JPEG", (800, 600)))]
+        media = [(f"upload-{n}.jpg", api.synthetic_image(seed, "JPEG", (800, 600)))]
         if n == 3:
-            media.append((f"upload-{n}.png", synthetic.image_bytes(100 + n, "PNG")))
+            media.append((f"upload-{n}.png", api.synthetic_image(100 + n, "PNG")))
         if n == 7:
-            media = [(f"clip-{n}.mp4", synthetic.video_bytes(n))]
+            media = [(f"clip-{n}.mp4", api.synthetic_video(n))]
         document = {
             "source": ["user_report", "classifier", "hash_match"][n % 3],
             "external_id": f"demo-{n}",
@@ -92,15 +87,8 @@ def _reports() -> list[tuple[dict[str, Any], list[tuple[str, bytes]]]]:
 
 
 def _load_reports() -> int:
-    platform = Platform.objects.get(name=DEMO_PLATFORM)
     created_count = 0
     for document, files in _reports():
-        checked = [CheckedMedia(name, data, inspect(data, name)) for name, data in files]
-        _, created = receive_report(
-            platform=platform,
-            report=ReportIn.model_validate(document),
-            media=checked,
-            payload=raw_payload(document, [Upload("media", name, b"") for name, _ in files]),
-        )
+        _, created = api.submit_report(DEMO_PLATFORM, document, files)
         created_count += created
     return created_count

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import django_otp
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from casework import accounts, audit
+from casework import accounts
 
 
 def client_address(request: HttpRequest) -> str:
@@ -58,18 +57,9 @@ def otp_step(request: HttpRequest) -> HttpResponse:
         if accounts.too_many_failures(user.get_username(), address):
             messages.error(request, "Too many failed attempts. Wait 15 minutes and try again.")
             status = 429
+        elif accounts.pass_second_factor(request, request.POST.get("otp_token", "")):
+            return redirect(_safe_next(request))
         else:
-            device = django_otp.match_token(user, request.POST.get("otp_token", "").strip())
-            if device is not None:
-                django_otp.login(request, device)
-                audit.record(
-                    "login.second_factor",
-                    actor=audit.user_actor(user),
-                    actor_user=user,
-                    target=f"user:{user.get_username()}",
-                )
-                return redirect(_safe_next(request))
-            accounts.record_failure(user.get_username(), address)
             messages.error(request, "That code is not valid. Check your authenticator's clock.")
             status = 400
     return render(request, "casework/otp.html", {"next": _safe_next(request)}, status=status)

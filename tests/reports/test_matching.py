@@ -134,15 +134,16 @@ def test_new_entries_are_seen_without_restart():
 
 
 def test_matches_raise_priority_and_suggest_the_category():
-    from casework import cases, roles
+    from casework import roles
+    from casework.cases import filing
     from tests.helpers import make_user, signed_in
 
     plain = make_media(synthetic.picture(11), n=11)
     listed = make_media(synthetic.picture(12), n=12)
     make_list("ncmec", [ParsedEntry("md5", listed.md5, "A1")])
     record_matches(listed)
-    plain_case = cases.file_report(plain.report_id)
-    listed_case = cases.file_report(listed.report_id)
+    plain_case = filing.file_report(plain.report_id)
+    listed_case = filing.file_report(listed.report_id)
     assert listed_case.priority > plain_case.priority
     client = signed_in(make_user("rev", roles.REVIEWER))
     assert client.post("/queues/csam/next")["Location"] == f"/cases/{listed_case.pk}/"
@@ -152,21 +153,22 @@ def test_matches_raise_priority_and_suggest_the_category():
 
 
 def test_approved_csam_grows_the_confirmed_list():
-    from casework import actions, cases, roles
+    from casework import roles
+    from casework.cases import claims, decisions, filing
     from reports.hashlists import CONFIRMED_LIST
     from tests.helpers import make_user
 
     media = make_media(synthetic.picture(13), n=13)
-    case = cases.file_report(media.report_id)
+    case = filing.file_report(media.report_id)
     reviewer, lead = make_user("rev", roles.REVIEWER), make_user("lead", roles.ESCALATION_LEAD)
-    actions.claim_next_case(user=reviewer, queue=case.queue)
-    actions.record_decision(
+    claims.claim_next_case(user=reviewer, queue=case.queue)
+    decisions.record_decision(
         case_id=case.pk,
         user=reviewer,
         verdict="csam_confirmed",
         media_labels={str(media.pk): {"industry": "B1"}},
     )
-    actions.approve_decision(case_id=case.pk, lead=lead)
+    decisions.approve_decision(case_id=case.pk, lead=lead)
     confirmed = HashList.objects.get(name=CONFIRMED_LIST)
     assert sorted(confirmed.entries.values_list("kind", "value", "category")) == sorted(
         [(k, getattr(media, k), "B1") for k in ("md5", "sha1", "sha256", "pdq")]
@@ -177,13 +179,13 @@ def test_approved_csam_grows_the_confirmed_list():
 
 
 def test_near_duplicates_join_one_case_rotated_or_recompressed():
-    from casework import cases
+    from casework.cases import filing
 
     original = synthetic.picture(15)
     first = make_media(original, n=15)
     rotated = make_media(original.transpose(Image.Transpose.FLIP_LEFT_RIGHT), n=16)
     other = make_media(synthetic.picture(17), n=17)
-    a = cases.file_report(first.report_id)
-    b = cases.file_report(rotated.report_id)
-    c = cases.file_report(other.report_id)
+    a = filing.file_report(first.report_id)
+    b = filing.file_report(rotated.report_id)
+    c = filing.file_report(other.report_id)
     assert a.pk == b.pk != c.pk

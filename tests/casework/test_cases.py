@@ -9,8 +9,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from casework import accounts, actions, cases, roles
-from casework.actions import CaseActionRefused
+from casework import accounts, roles
+from casework.cases import claims, decisions, filing, lead_operations, routing
+from casework.cases.errors import CaseActionRefused
 from casework.models import AuditEvent, Case, Queue
 from reports.models import Media, Platform, Report
 
@@ -52,67 +53,67 @@ def user(name: str, role: str = roles.REVIEWER):
 
 
 def test_reports_of_the_same_content_share_a_case():
-    a = cases.file_report(make_report(1, sha256s=["a" * 64]).pk)
-    b = cases.file_report(make_report(2, sha256s=["b" * 64, "a" * 64]).pk)
-    c = cases.file_report(make_report(3, sha256s=["c" * 64]).pk)
-    d = cases.file_report(make_report(4, sha256s=["b" * 64]).pk)  # via report 2's other file
+    a = filing.file_report(make_report(1, sha256s=["a" * 64]).pk)
+    b = filing.file_report(make_report(2, sha256s=["b" * 64, "a" * 64]).pk)
+    c = filing.file_report(make_report(3, sha256s=["c" * 64]).pk)
+    d = filing.file_report(make_report(4, sha256s=["b" * 64]).pk)  # via report 2's other file
     assert a.pk == b.pk == d.pk != c.pk
-    assert cases.file_report(make_report(5).pk).pk not in {a.pk, c.pk}  # no media: own case
+    assert filing.file_report(make_report(5).pk).pk not in {a.pk, c.pk}  # no media: own case
     assert AuditEvent.objects.filter(action="case.opened").count() == 3
     assert AuditEvent.objects.filter(action="case.report_added").count() == 2
 
 
 def test_filing_twice_is_harmless():
     report = make_report(1, sha256s=["a" * 64])
-    assert cases.file_report(report.pk).pk == cases.file_report(report.pk).pk
+    assert filing.file_report(report.pk).pk == filing.file_report(report.pk).pk
     assert Case.objects.count() == 1
 
 
 def test_routing_by_reason_and_default_queues_exist():
     assert set(Queue.objects.values_list("slug", flat=True)) >= {"csam", "csam-ai", "other"}
-    assert cases.file_report(make_report(1, reason="csam_ai_generated").pk).queue.slug == "csam-ai"
-    assert cases.file_report(make_report(2, reason="grooming").pk).queue.slug == "other"
+    assert filing.file_report(make_report(1, reason="csam_ai_generated").pk).queue.slug == "csam-ai"
+    assert filing.file_report(make_report(2, reason="grooming").pk).queue.slug == "other"
 
 
 def test_priority_puts_imminent_danger_first():
-    calm = cases.file_report(make_report(1, classifier={"name": "c", "score": 0.99}).pk)
-    urgent = cases.file_report(make_report(2, child_in_imminent_danger=True).pk)
+    calm = filing.file_report(make_report(1, classifier={"name": "c", "score": 0.99}).pk)
+    urgent = filing.file_report(make_report(2, child_in_imminent_danger=True).pk)
     assert urgent.priority > calm.priority
     reviewer = user("rev")
-    assert actions.claim_next_case(user=reviewer, queue=urgent.queue).pk == urgent.pk
+    assert claims.claim_next_case(user=reviewer, queue=urgent.queue).pk == urgent.pk
 
 
 def test_claim_lease_expiry_and_release():
-    case = cases.file_report(make_report(1).pk)
+    case = filing.file_report(make_report(1).pk)
     first, second = user("first"), user("second")
-    assert actions.claim_next_case(user=first, queue=case.queue).pk == case.pk
-    assert actions.claim_next_case(user=second, queue=case.queue) is None
+    assert claims.claim_next_case(user=first, queue=case.queue).pk == case.pk
+    assert claims.claim_next_case(user=second, queue=case.queue) is None
     # the same reviewer asking again keeps their case
-    assert actions.claim_next_case(user=first, queue=case.queue).pk == case.pk
+    assert claims.claim_next_case(user=first, queue=case.queue).pk == case.pk
     Case.objects.filter(pk=case.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
-    assert actions.claim_next_case(user=second, queue=case.queue).pk == case.pk
+    assert claims.claim_next_case(user=second, queue=case.queue).pk == case.pk
     with pytest.raises(CaseActionRefused):
-        actions.record_decision(case_id=case.pk, user=first, verdict="not_csam")
-    actions.release_case(case_id=case.pk, user=second, skip_reason="conflict of interest")
-    assert actions.claim_next_case(user=second, queue=case.queue) is None  # skipped by them
-    assert actions.claim_next_case(user=first, queue=case.queue).pk == case.pk
+        decisions.record_decision(case_id=case.pk, user=first, verdict="not_csam")
+    claims.release_case(case_id=case.pk, user=second, skip_reason="conflict of interest")
+    assert claims.claim_next_case(user=second, queue=case.queue) is None  # skipped by them
+    assert claims.claim_next_case(user=first, queue=case.queue).pk == case.pk
 
 
 def test_auditor_cannot_claim():
-    case = cases.file_report(make_report(1).pk)
+    case = filing.file_report(make_report(1).pk)
     with pytest.raises(CaseActionRefused):
-        actions.claim_next_case(user=user("aud", roles.AUDITOR), queue=case.queue)
+        claims.claim_next_case(user=user("aud", roles.AUDITOR), queue=case.queue)
 
 
 def test_four_eyes():
-    case = cases.file_report(make_report(1).pk)
+    case = filing.file_report(make_report(1).pk)
     lead, other_lead, reviewer = (
         user("lead", roles.ESCALATION_LEAD),
         user("lead2", roles.ESCALATION_LEAD),
         user("rev"),
     )
-    actions.claim_next_case(user=lead, queue=case.queue)
-    actions.record_decision(
+    claims.claim_next_case(user=lead, queue=case.queue)
+    decisions.record_decision(
         case_id=case.pk,
         user=lead,
         verdict="csam_confirmed",
@@ -120,16 +121,16 @@ def test_four_eyes():
     )
     assert Case.objects.get(pk=case.pk).status == "awaiting_approval"
     with pytest.raises(CaseActionRefused, match="second person"):
-        actions.approve_decision(case_id=case.pk, lead=lead)
+        decisions.approve_decision(case_id=case.pk, lead=lead)
     with pytest.raises(CaseActionRefused, match="Only escalation leads"):
-        actions.approve_decision(case_id=case.pk, lead=reviewer)
+        decisions.approve_decision(case_id=case.pk, lead=reviewer)
     with pytest.raises(CaseActionRefused, match="why"):
-        actions.return_decision(case_id=case.pk, lead=other_lead, reason=" ")
-    actions.return_decision(case_id=case.pk, lead=other_lead, reason="check file 2")
+        decisions.return_decision(case_id=case.pk, lead=other_lead, reason=" ")
+    decisions.return_decision(case_id=case.pk, lead=other_lead, reason="check file 2")
     assert Case.objects.get(pk=case.pk).status == "in_review"
-    actions.claim_next_case(user=reviewer, queue=case.queue)
-    actions.record_decision(case_id=case.pk, user=reviewer, verdict="csam_suspected")
-    actions.approve_decision(case_id=case.pk, lead=lead)
+    claims.claim_next_case(user=reviewer, queue=case.queue)
+    decisions.record_decision(case_id=case.pk, user=reviewer, verdict="csam_suspected")
+    decisions.approve_decision(case_id=case.pk, lead=lead)
     case.refresh_from_db()
     assert case.status == "approved"
     assert [e.action for e in AuditEvent.objects.filter(target=f"case:{case.pk}")] == [
@@ -144,44 +145,44 @@ def test_four_eyes():
 
 
 def test_other_verdicts_close_and_bad_labels_are_refused():
-    case = cases.file_report(make_report(1).pk)
+    case = filing.file_report(make_report(1).pk)
     reviewer = user("rev")
-    actions.claim_next_case(user=reviewer, queue=case.queue)
+    claims.claim_next_case(user=reviewer, queue=case.queue)
     with pytest.raises(CaseActionRefused, match="industry"):
-        actions.record_decision(
+        decisions.record_decision(
             case_id=case.pk,
             user=reviewer,
             verdict="not_csam",
             media_labels={"1": {"industry": "Z9"}},
         )
     with pytest.raises(CaseActionRefused, match="verdict"):
-        actions.record_decision(case_id=case.pk, user=reviewer, verdict="maybe")
-    actions.record_decision(case_id=case.pk, user=reviewer, verdict="not_csam")
+        decisions.record_decision(case_id=case.pk, user=reviewer, verdict="maybe")
+    decisions.record_decision(case_id=case.pk, user=reviewer, verdict="not_csam")
     case.refresh_from_db()
     assert (case.status, case.holder_id) == ("closed", None)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_32_reviewers_over_1000_cases_each_claimed_once():
-    cases.ensure_default_queues()  # a transactional test starts from flushed tables
+    routing.ensure_default_queues()  # a transactional test starts from flushed tables
     queue = Queue.objects.get(slug="csam")
     now = timezone.now()
     Case.objects.bulk_create(
         [Case(queue=queue, deadline_at=now, priority=i % 7) for i in range(1000)]
     )
     reviewers = [user(f"r{i}") for i in range(32)]
-    claims: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []
     lock = threading.Lock()
 
     def work(reviewer) -> None:
         while True:
-            case = actions.claim_next_case(user=reviewer, queue=queue)
+            case = claims.claim_next_case(user=reviewer, queue=queue)
             if case is None:
                 break
             with lock:
-                claims.append((case.pk, reviewer.pk))
+                taken.append((case.pk, reviewer.pk))
             # finish it so the next claim gives a new case
-            actions.record_decision(case_id=case.pk, user=reviewer, verdict="not_csam")
+            decisions.record_decision(case_id=case.pk, user=reviewer, verdict="not_csam")
         connection.close()
 
     threads = [threading.Thread(target=work, args=(r,)) for r in reviewers]
@@ -189,30 +190,30 @@ def test_32_reviewers_over_1000_cases_each_claimed_once():
         t.start()
     for t in threads:
         t.join()
-    claimed = [case_id for case_id, _ in claims]
+    claimed = [case_id for case_id, _ in taken]
     assert len(claimed) == 1000
     assert len(set(claimed)) == 1000
     assert Case.objects.exclude(status="closed").count() == 0
 
 
 def test_lead_merges_and_splits_cases_audited():
-    a = cases.file_report(make_report(1, sha256s=["a" * 64]).pk)
-    b = cases.file_report(make_report(2, sha256s=["b" * 64]).pk)
+    a = filing.file_report(make_report(1, sha256s=["a" * 64]).pk)
+    b = filing.file_report(make_report(2, sha256s=["b" * 64]).pk)
     lead = user("lead", roles.ESCALATION_LEAD)
     with pytest.raises(CaseActionRefused, match="Only escalation leads"):
-        actions.merge_cases(lead=user("rev"), case_id=b.pk, into_id=a.pk)
-    actions.merge_cases(lead=lead, case_id=b.pk, into_id=a.pk)
+        lead_operations.merge_cases(lead=user("rev"), case_id=b.pk, into_id=a.pk)
+    lead_operations.merge_cases(lead=lead, case_id=b.pk, into_id=a.pk)
     b.refresh_from_db()
     assert b.status == "closed"
     assert sorted(a.case_reports.values_list("report__external_id", flat=True)) == ["r1", "r2"]
     # a later report of b's content now joins a
-    assert cases.file_report(make_report(3, sha256s=["b" * 64]).pk).pk == a.pk
+    assert filing.file_report(make_report(3, sha256s=["b" * 64]).pk).pk == a.pk
     r2 = Report.objects.get(external_id="r2")
     r3 = Report.objects.get(external_id="r3")
-    new = actions.split_case(lead=lead, case_id=a.pk, report_ids=[r2.pk, r3.pk])
+    new = lead_operations.split_case(lead=lead, case_id=a.pk, report_ids=[r2.pk, r3.pk])
     assert sorted(new.case_reports.values_list("report__external_id", flat=True)) == ["r2", "r3"]
     assert set(new.contents.values_list("sha256", flat=True)) == {"b" * 64}
     with pytest.raises(CaseActionRefused, match="not all"):
-        actions.split_case(lead=lead, case_id=new.pk, report_ids=[r2.pk, r3.pk])
+        lead_operations.split_case(lead=lead, case_id=new.pk, report_ids=[r2.pk, r3.pk])
     actions_logged = AuditEvent.objects.filter(action__in=["case.merged", "case.split"])
     assert actions_logged.count() == 4

@@ -6,7 +6,8 @@ import base64
 
 import pytest
 
-from casework import cases, roles
+from casework import roles
+from casework.cases import filing
 from casework.models import AuditEvent, Case
 from reports.models import Platform, Report
 from tests.helpers import make_user, signed_in, stored_image
@@ -21,7 +22,7 @@ def case_with_image():
         "ext-41",
         uploader={"id": "acct-41", "ip_events": [{"ip": "192.0.2.41", "type": "upload"}]},
     )
-    return cases.file_report(media.report_id), media, data
+    return filing.file_report(media.report_id), media, data
 
 
 def assert_no_original(html: bytes, original: bytes) -> None:
@@ -114,7 +115,7 @@ def test_media_of_another_case_cannot_be_revealed_through_this_one(case_with_ima
         status="processed",
         child_in_imminent_danger=True,  # claimed first
     )
-    other = cases.file_report(other_report.pk)
+    other = filing.file_report(other_report.pk)
     client = signed_in(make_user("rev", roles.REVIEWER))
     assert client.post("/queues/csam/next")["Location"] == f"/cases/{other.pk}/"
     response = client.post(f"/cases/{other.pk}/media/{media.pk}/reveal")
@@ -160,8 +161,8 @@ def test_case_page_links_the_uploaders_other_cases(case_with_image):
     case, _, _ = case_with_image
     other_media, _ = stored_image(42, "ext-42", uploader={"id": "acct-41"})
     unrelated_media, _ = stored_image(43, "ext-43", uploader={"id": "someone-else"})
-    other = cases.file_report(other_media.report_id)
-    unrelated = cases.file_report(unrelated_media.report_id)
+    other = filing.file_report(other_media.report_id)
+    unrelated = filing.file_report(unrelated_media.report_id)
     page = signed_in(make_user("aud", roles.AUDITOR)).get(f"/cases/{case.pk}/").content
     assert b"The uploader's other cases" in page
     assert f'href="/cases/{other.pk}/"'.encode() in page

@@ -58,7 +58,8 @@ def test_no_marker_is_no_signal(fmt, content_type):
 
 @pytest.mark.django_db
 def test_case_page_shows_the_signal_and_its_limits():
-    from casework import cases, roles
+    from casework import roles
+    from casework.cases import filing
     from reports.models import Media, Platform, Report
     from tests.helpers import make_user, signed_in
 
@@ -92,7 +93,7 @@ def test_case_page_shows_the_signal_and_its_limits():
             sha256=f"{n:064x}",
             provenance=provenance,
         )
-        made.append(cases.file_report(report.pk))
+        made.append(filing.file_report(report.pk))
     client = signed_in(make_user("rev", roles.REVIEWER))
     assert client.post("/queues/csam-ai/next")["Location"] == f"/cases/{made[0].pk}/"
     page = client.get(f"/cases/{made[0].pk}/").content.decode()

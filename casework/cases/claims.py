@@ -1,0 +1,97 @@
+"""Claims: a reviewer holds a case under a lease, renews it while active, hands it back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from casework import audit, permissions
+from casework.cases.errors import CaseActionRefused
+from casework.models import Case, Queue, Skip
+
+
+def lease_length() -> timedelta:
+    return timedelta(minutes=settings.CASE_LEASE_MINUTES)
+
+
+def hold(case: Case, user: Any) -> None:
+    """Give the case to the user under a fresh lease (the caller has the row locked)."""
+    case.holder = user
+    case.lease_expires_at = timezone.now() + lease_length()
+    case.status = Case.Status.IN_REVIEW
+    case.save(update_fields=["holder", "lease_expires_at", "status", "updated_at"])
+
+
+def claim_next_case(*, user: Any, queue: Queue) -> Case | None:
+    """Give the user the best open case of the queue under a lease, or None if there is none.
+
+    A case already held (lease unexpired) is never offered: the row lock with SKIP LOCKED
+    lets many reviewers claim at once without waiting on each other or sharing a case.
+    """
+    if not permissions.may_work_queue(user, queue):
+        raise CaseActionRefused(f"Your role may not work the {queue.name} queue.")
+    now = timezone.now()
+    with transaction.atomic():
+        held = (
+            Case.objects.select_for_update()
+            .filter(queue=queue, holder=user, lease_expires_at__gt=now)
+            .filter(status__in=Case.OPEN_STATUSES)
+            .first()
+        )
+        if held is not None:
+            return held
+        case = (
+            Case.objects.select_for_update(skip_locked=True)
+            .filter(queue=queue, status__in=Case.OPEN_STATUSES)
+            .filter(Q(holder__isnull=True) | Q(lease_expires_at__lte=now))
+            .exclude(pk__in=Skip.objects.filter(user=user).values("case_id"))
+            .order_by("-priority", "created_at")
+            .first()
+        )
+        if case is None:
+            return None
+        previous = case.holder_id
+        hold(case, user)
+        audit.by_user(
+            user,
+            "case.claimed",
+            target=f"case:{case.pk}",
+            data={"queue": queue.slug, "expired_lease_of": previous} if previous else {},
+        )
+    return case
+
+
+def renew_lease(*, case_id: int, user: Any) -> Case:
+    """Extend the user's lease while they are active on the case."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if not permissions.holds_case(case, user):
+            raise CaseActionRefused("You no longer hold this case; claim it again.")
+        case.lease_expires_at = timezone.now() + lease_length()
+        case.save(update_fields=["lease_expires_at", "updated_at"])
+    return case
+
+
+def release_case(*, case_id: int, user: Any, skip_reason: str = "") -> Case:
+    """Hand the case back to its queue; with a reason, the user is not offered it again."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if case.holder_id != user.pk:
+            raise CaseActionRefused("You do not hold this case.")
+        case.holder = None
+        case.lease_expires_at = None
+        case.save(update_fields=["holder", "lease_expires_at", "updated_at"])
+        if skip_reason:
+            Skip.objects.create(case=case, user=user, reason=skip_reason[:200])
+        audit.by_user(
+            user,
+            "case.skipped" if skip_reason else "case.released",
+            target=f"case:{case.pk}",
+            data={"reason": skip_reason} if skip_reason else {},
+        )
+    return case

@@ -1,0 +1,60 @@
+"""Looking at evidence: every look is an audited action. Previews are the server-blurred
+greyscale copies; the original and its metadata are for the holder (or a lead checking a
+decision) only, one deliberate request at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from casework import audit, permissions
+from casework.cases.errors import CaseActionRefused
+from casework.models import Case
+from reports import api
+
+
+def case_media_ids(case: Case) -> list[int]:
+    """Ids of every media item in the case's reports."""
+    return api.media_ids_of_reports(list(case.case_reports.values_list("report_id", flat=True)))
+
+
+def view_preview(*, media_id: int, user: Any) -> bytes | None:
+    """The blurred preview of a media item (None if there is none yet), audited."""
+    data = api.preview_bytes(media_id)
+    if data is not None:
+        audit.by_user(user, "media.preview_viewed", target=f"media:{media_id}")
+    return data
+
+
+def _case_media(case_id: int, media_id: int, user: Any) -> Case:
+    case = Case.objects.get(pk=case_id)
+    report_id = api.report_id_of_media(media_id)
+    if report_id is None or not case.case_reports.filter(report_id=report_id).exists():
+        raise CaseActionRefused("That media item is not part of this case.")
+    if not permissions.may_look_closely(case, user):
+        raise CaseActionRefused(
+            "Only the reviewer holding the case, or an escalation lead checking a decision, "
+            "may reveal or inspect its media."
+        )
+    return case
+
+
+def reveal_media(*, case_id: int, media_id: int, user: Any) -> tuple[bytes, str]:
+    """The unblurred original of one media item, for a deliberate, audited reveal."""
+    case = _case_media(case_id, media_id, user)
+    try:
+        data, content_type, _ = api.original_bytes(media_id)
+    except api.VaultError as exc:
+        raise CaseActionRefused(str(exc)) from exc
+    audit.by_user(user, "media.revealed", target=f"media:{media_id}", data={"case": case.pk})
+    return data, content_type
+
+
+def inspect_metadata(*, case_id: int, media_id: int, user: Any) -> dict[str, str]:
+    """The media item's embedded metadata (EXIF and the like), audited."""
+    case = _case_media(case_id, media_id, user)
+    try:
+        found = api.media_metadata(media_id)
+    except api.VaultError as exc:
+        raise CaseActionRefused(str(exc)) from exc
+    audit.by_user(user, "media.metadata_viewed", target=f"media:{media_id}", data={"case": case.pk})
+    return found

@@ -1,0 +1,61 @@
+"""What a person looks at, recorded: opening a case, searching cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from casework import audit, permissions
+from casework.cases import selectors
+from casework.models import Case, Decision
+from reports import api
+
+
+@dataclass
+class CasePage:
+    """A case as its page shows it, with what this user may do there."""
+
+    case: Case
+    reports: list[Any]
+    media: list[Any]
+    decisions: list[Decision]
+    timeline: list[Any]
+    uploader_cases: list[Case]
+    may: dict[str, bool] = field(default_factory=dict)
+
+
+def view_case(*, case_id: int, user: Any) -> CasePage:
+    """Load the case page for this user and record that they opened it (raises
+    Case.DoesNotExist)."""
+    case, reports = selectors.case_page(case_id)
+    audit.by_user(user, "case.viewed", target=f"case:{case.pk}")
+    decisions = list(case.decisions.all())
+    matches = api.best_matches([r.pk for r in reports])
+    media = [m for r in reports for m in r.media.all()]
+    for item in media:
+        item.best_match = matches.get(item.pk)
+    return CasePage(
+        case=case,
+        reports=reports,
+        media=media,
+        decisions=decisions,
+        timeline=selectors.timeline(case, reports),
+        uploader_cases=selectors.other_cases_of_uploaders(case, reports),
+        may={
+            "decide": permissions.may_decide(case, user),
+            "preview": permissions.may_see_previews(user),
+            "reveal": permissions.may_look_closely(case, user),
+            "approve": permissions.may_approve(case, user, decisions[0] if decisions else None),
+            "lead": permissions.may_lead(user),
+        },
+    )
+
+
+def search_cases(*, query: str, user: Any) -> list[Case]:
+    """Cases matching the query; a search that was asked is recorded with its result count."""
+    results = selectors.search_cases(query)
+    if query:
+        audit.by_user(
+            user, "case.searched", target="cases", data={"q": query[:200], "results": len(results)}
+        )
+    return results

@@ -1,0 +1,58 @@
+"""The words a decision is recorded in, defined once: the hotlines' own vocabularies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from casework.cases.errors import CaseActionRefused
+from reports import api
+
+INDUSTRY_CLASSIFICATIONS = api.INDUSTRY_CATEGORIES
+IWF_CATEGORIES = api.IWF_CATEGORIES
+# NCMEC CyberTipline incident types.
+INCIDENT_TYPES = (
+    "Child Pornography (possession, manufacture, and distribution)",
+    "Child Sex Trafficking",
+    "Child Sex Tourism",
+    "Child Sexual Molestation",
+    "Misleading Domain Name",
+    "Misleading Words or Digital Images on the Internet",
+    "Online Enticement of Children for Sexual Acts",
+    "Unsolicited Obscene Material Sent to a Child",
+)
+# NCMEC CyberTipline file annotations.
+FILE_ANNOTATIONS = (
+    "generativeAi",
+    "possibleSelfProduction",
+    "infant",
+    "physicalHarm",
+    "violenceGore",
+    "bestiality",
+    "liveStreaming",
+    "viral",
+    "potentialMeme",
+    "animeDrawingVirtualHentai",
+)
+
+
+def clean_labels(media_labels: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per media id: its industry classification, IWF category and annotations, checked."""
+    cleaned: dict[str, dict[str, Any]] = {}
+    for media_id, labels in media_labels.items():
+        industry = labels.get("industry") or ""
+        iwf = labels.get("iwf") or ""
+        annotations = sorted(set(labels.get("annotations") or []))
+        if industry and industry not in INDUSTRY_CLASSIFICATIONS:
+            raise CaseActionRefused(f"Unknown industry classification {industry!r}.")
+        if iwf and iwf not in IWF_CATEGORIES:
+            raise CaseActionRefused(f"Unknown IWF category {iwf!r}.")
+        unknown = set(annotations) - set(FILE_ANNOTATIONS)
+        if unknown:
+            raise CaseActionRefused(f"Unknown file annotations: {', '.join(sorted(unknown))}.")
+        cleaned[str(media_id)] = {"industry": industry, "iwf": iwf, "annotations": annotations}
+    return cleaned
+
+
+def check_incident_type(incident_type: str) -> None:
+    if incident_type and incident_type not in INCIDENT_TYPES:
+        raise CaseActionRefused(f"Unknown incident type {incident_type!r}.")

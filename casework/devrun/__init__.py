@@ -1,0 +1,1 @@
+"""What only the development run uses: embedded services, development secrets, demo data."""

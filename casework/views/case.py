@@ -1,0 +1,96 @@
+"""The case page and what its holder does there: decide, release or skip, keep the lease."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from casework import accounts, roles
+from casework.cases import claims, decisions, evidence, viewing, vocabulary
+from casework.cases.errors import CaseActionRefused
+from casework.models import Case, Decision
+from casework.views.decorators import case_action, existing_case, role_required
+from casework.views.queues import claim_next
+
+
+@require_GET
+@never_cache
+@role_required(*roles.ROLES)
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    try:
+        page = viewing.view_case(case_id=case_id, user=request.user)
+    except Case.DoesNotExist as exc:
+        raise Http404("No such case.") from exc
+    context = {
+        "case": page.case,
+        "reports": page.reports,
+        "media": page.media,
+        "decisions": page.decisions,
+        "timeline": page.timeline,
+        "uploader_cases": page.uploader_cases,
+        "holds": page.may["decide"],
+        "may_preview": page.may["preview"],
+        "may_reveal": page.may["reveal"],
+        "may_approve": page.may["approve"],
+        "is_lead": page.may["lead"],
+        "verdicts": Decision.Verdict.choices,
+        "industry": vocabulary.INDUSTRY_CLASSIFICATIONS,
+        "iwf": vocabulary.IWF_CATEGORIES,
+        "annotations": vocabulary.FILE_ANNOTATIONS,
+        "incident_types": vocabulary.INCIDENT_TYPES,
+        "reviewers": accounts.reviewers() if page.may["lead"] else [],
+    }
+    return render(request, "casework/case.html", context)
+
+
+def _media_labels(request: HttpRequest, media_ids: list[int]) -> dict[str, dict]:
+    return {
+        str(mid): {
+            "industry": request.POST.get(f"industry-{mid}", ""),
+            "iwf": request.POST.get(f"iwf-{mid}", ""),
+            "annotations": request.POST.getlist(f"annotations-{mid}"),
+        }
+        for mid in media_ids
+    }
+
+
+@case_action(*roles.REVIEW_ROLES)
+def decide(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = Case.objects.select_related("queue").get(pk=case_id)
+    decisions.record_decision(
+        case_id=case.pk,
+        user=request.user,
+        verdict=request.POST.get("verdict", ""),
+        media_labels=_media_labels(request, evidence.case_media_ids(case)),
+        incident_type=request.POST.get("incident_type", ""),
+        notes=request.POST.get("notes", ""),
+    )
+    messages.success(request, f"Decision recorded on case {case.pk}.")
+    if request.POST.get("then") == "next":
+        return claim_next(request, case.queue.slug)
+    return redirect("queues")
+
+
+@case_action(*roles.REVIEW_ROLES)
+def release(request: HttpRequest, case_id: int) -> HttpResponse:
+    reason = request.POST.get("skip_reason", "").strip()
+    if request.POST.get("skip") and not reason:
+        raise CaseActionRefused("Say why you skip this case.")
+    claims.release_case(case_id=case_id, user=request.user, skip_reason=reason)
+    messages.info(request, f"Case {case_id} {'skipped' if reason else 'released'}.")
+    return redirect("queues")
+
+
+@require_POST
+@role_required(*roles.REVIEW_ROLES)
+@existing_case
+def renew(request: HttpRequest, case_id: int) -> JsonResponse:
+    """Called by the case page while the reviewer is active."""
+    try:
+        case = claims.renew_lease(case_id=case_id, user=request.user)
+    except CaseActionRefused as refused:
+        return JsonResponse({"error": str(refused)}, status=409)
+    return JsonResponse({"lease_expires_at": case.lease_expires_at.isoformat()})

@@ -1,0 +1,54 @@
+"""Evidence in the browser: the blurred preview, and the original or its metadata on a
+deliberate POST. Each is audited by its action and never cached."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET, require_POST
+
+from casework import roles
+from casework.cases import evidence
+from casework.cases.errors import CaseActionRefused
+from casework.views.decorators import existing_case, role_required
+
+
+@require_GET
+@role_required(*roles.PREVIEW_ROLES)
+def media_preview(request: HttpRequest, media_id: int) -> HttpResponse:
+    """The server-made blurred greyscale preview."""
+    data = evidence.view_preview(media_id=media_id, user=request.user)
+    if data is None:
+        raise Http404("No preview for this media item (yet).")
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@role_required(*roles.REVIEW_ROLES)
+@existing_case
+def reveal(request: HttpRequest, case_id: int, media_id: int) -> HttpResponse:
+    """POST only: the original bytes, once."""
+    try:
+        data, content_type = evidence.reveal_media(
+            case_id=case_id, media_id=media_id, user=request.user
+        )
+    except CaseActionRefused as refused:
+        return HttpResponse(str(refused), status=403, content_type="text/plain")
+    response = HttpResponse(data, content_type=content_type)
+    response["Cache-Control"] = "no-store"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@require_POST
+@role_required(*roles.REVIEW_ROLES)
+@existing_case
+def metadata(request: HttpRequest, case_id: int, media_id: int) -> HttpResponse:
+    try:
+        found = evidence.inspect_metadata(case_id=case_id, media_id=media_id, user=request.user)
+    except CaseActionRefused as refused:
+        return JsonResponse({"error": str(refused)}, status=403)
+    response = JsonResponse({"metadata": found})
+    response["Cache-Control"] = "no-store"
+    return response

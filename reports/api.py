@@ -1,0 +1,229 @@
+"""The one door into the reports app for other apps (casework): every read they need for
+filing reports and showing cases, evidence bytes and metadata, confirming hashes, submitting
+a report (the demo), and the errors these may raise. Nothing else in reports is imported
+from outside; what is here is the contract, and the rest may change freely.
+
+Signals (reports.signals) say what happened; this module is how to ask and to act.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, Q
+
+from reports import pdq_matcher, synthetic, vault
+from reports.hashlists import INDUSTRY_CATEGORIES, IWF_CATEGORIES, add_confirmed
+from reports.intake import CheckedMedia, Upload, raw_payload, receive_report
+from reports.media import inspect
+from reports.metadata import read_metadata
+from reports.models import Media, MediaMatch, Platform, Report
+from reports.schemas import ReportIn
+from reports.selectors import add_status_extension
+from reports.tokens import create_intake_token
+from reports.vault import VaultError
+
+__all__ = [
+    "INDUSTRY_CATEGORIES",
+    "IWF_CATEGORIES",
+    "ReportFacts",
+    "VaultError",
+    "add_confirmed",
+    "add_status_extension",
+    "best_matches",
+    "create_intake_token",
+    "media_ids_of_reports",
+    "media_metadata",
+    "near_duplicate_media",
+    "original_bytes",
+    "platform_exists",
+    "preview_bytes",
+    "recent_report_ids_of_uploader",
+    "report_facts",
+    "report_id_of_media",
+    "report_ids_matching",
+    "report_ids_of_media",
+    "report_with_media",
+    "reports_with_media",
+    "sha256s_of_reports",
+    "submit_report",
+    "synthetic_image",
+    "synthetic_video",
+    "unfiled_ready_report_ids",
+]
+
+HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
+
+synthetic_image = synthetic.image_bytes
+synthetic_video = synthetic.video_bytes
+
+# --- Reads for filing and for the case page --------------------------------------------
+
+
+def preview_bytes(media_id: int) -> bytes | None:
+    """The blurred preview of a media item, or None if there is none (yet)."""
+    name = Media.objects.filter(pk=media_id).values_list("preview_vault_name", flat=True).first()
+    if not name:
+        return None
+    return vault.load(name)
+
+
+def report_with_media(report_id: int) -> Report:
+    """A report and its media, for filing it into a case."""
+    return Report.objects.prefetch_related("media").get(pk=report_id)
+
+
+def unfiled_ready_report_ids(older_than, exclude_ids) -> list[int]:
+    """Reports past processing, received before older_than, whose ids are not in exclude_ids
+    (a subquery of the reports the caller has filed)."""
+    return list(
+        Report.objects.exclude(status=Report.Status.RECEIVED)
+        .filter(received_at__lt=older_than)
+        .exclude(pk__in=exclude_ids)
+        .values_list("pk", flat=True)[:1000]
+    )
+
+
+def original_bytes(media_id: int) -> tuple[bytes, str, str]:
+    """The stored original (decrypted), its sniffed content type, and its kind."""
+    media = Media.objects.only("vault_name", "content_type", "kind").get(pk=media_id)
+    return vault.load(media.vault_name), media.content_type, media.kind
+
+
+def report_id_of_media(media_id: int) -> int | None:
+    """The report a media item belongs to."""
+    return Media.objects.filter(pk=media_id).values_list("report_id", flat=True).first()
+
+
+def media_ids_of_reports(report_ids: list[int]) -> list[int]:
+    return list(Media.objects.filter(report_id__in=report_ids).values_list("pk", flat=True))
+
+
+def best_matches(report_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per media id of these reports, its closest hash-list match (list, kind, distance,
+    category), for priority and the suggested classification."""
+    best: dict[int, dict[str, Any]] = {}
+    rows = (
+        MediaMatch.objects.filter(media__report_id__in=report_ids)
+        .select_related("entry__hash_list")
+        .order_by("distance")
+    )
+    for match in rows:
+        best.setdefault(
+            match.media_id,
+            {
+                "list": match.entry.hash_list.name,
+                "kind": match.entry.kind,
+                "distance": match.distance,
+                "category": match.entry.category or match.entry.hash_list.default_category,
+            },
+        )
+    return best
+
+
+def near_duplicate_media(media_ids: list[int]) -> set[int]:
+    """Processed media whose PDQ is within PDQ_MATCH_DISTANCE of any of these media in any
+    orientation (the media themselves excluded)."""
+    found: set[int] = set()
+    for media in Media.objects.filter(pk__in=media_ids):
+        variants = pdq_matcher.orientations(media)
+        found |= set(pdq_matcher.media_index.query(variants, settings.PDQ_MATCH_DISTANCE))
+    return found - set(media_ids)
+
+
+def report_ids_of_media(media_ids: set[int]) -> list[int]:
+    return list(Media.objects.filter(pk__in=media_ids).values_list("report_id", flat=True))
+
+
+def sha256s_of_reports(report_ids: list[int]) -> list[str]:
+    return list(
+        Media.objects.filter(report_id__in=report_ids)
+        .exclude(sha256="")
+        .values_list("sha256", flat=True)
+    )
+
+
+def reports_with_media(report_ids: list[int]) -> list[Report]:
+    """The reports (with platform and their media in order) in the order of report_ids."""
+    rows = Report.objects.select_related("platform").prefetch_related(
+        Prefetch("media", queryset=Media.objects.order_by("position"))
+    )
+    by_id = {r.pk: r for r in rows.filter(pk__in=report_ids)}
+    return [by_id[i] for i in report_ids if i in by_id]
+
+
+def recent_report_ids_of_uploader(uploader_id: str, limit: int = 100) -> list[int]:
+    """The newest reports naming this uploader account."""
+    # One equality lookup on the expression index: a prolific account cannot make a page
+    # scan its whole history.
+    return list(
+        Report.objects.filter(uploader__id=uploader_id)
+        .order_by("-id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def report_ids_matching(query: str, limit: int = 1000) -> list[int]:
+    """Reports whose external id or uploader id is the query, or with a media item whose
+    SHA-256 (64 hex digits) or MD5 (32) it is."""
+    match = Q(external_id=query) | Q(uploader__id=query)
+    if HEX64.match(query):
+        match |= Q(media__sha256=query.lower())
+    elif HEX32.match(query):
+        match |= Q(media__md5=query.lower())
+    return list(Report.objects.filter(match).values_list("id", flat=True).distinct()[:limit])
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """What of a group of reports weighs on how soon a person must look at them."""
+
+    count: int
+    child_in_imminent_danger: bool
+    top_classifier_score: float
+    hash_list_match: bool
+
+
+def report_facts(report_ids: list[int]) -> ReportFacts:
+    reports = Report.objects.filter(pk__in=report_ids)
+    scores = [r.get("score") or 0 for r in reports.values_list("classifier", flat=True) if r]
+    return ReportFacts(
+        count=reports.count(),
+        child_in_imminent_danger=reports.filter(child_in_imminent_danger=True).exists(),
+        top_classifier_score=max(scores, default=0),
+        hash_list_match=MediaMatch.objects.filter(media__report_id__in=report_ids).exists(),
+    )
+
+
+# --- Evidence ---------------------------------------------------------------------------
+
+
+def media_metadata(media_id: int) -> dict[str, str]:
+    """The media item's embedded metadata (EXIF, PNG text, container tags)."""
+    data, _, kind = original_bytes(media_id)
+    return read_metadata(data, kind)
+
+
+# --- Submitting (the demo data) -----------------------------------------------------------
+
+
+def platform_exists(name: str) -> bool:
+    return Platform.objects.filter(name=name).exists()
+
+
+def submit_report(
+    platform_name: str, document: dict[str, Any], files: list[tuple[str, bytes]]
+) -> tuple[Report, bool]:
+    """Receive a report as the intake API would (idempotent on its external id); returns the
+    report and whether it was new. For trusted callers: bad files raise MediaRefused."""
+    checked = [CheckedMedia(name, data, inspect(data, name)) for name, data in files]
+    return receive_report(
+        platform=Platform.objects.get(name=platform_name),
+        report=ReportIn.model_validate(document),
+        media=checked,
+        payload=raw_payload(document, [Upload("media", name, b"") for name, _ in files]),
+    )
