@@ -154,7 +154,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- Celery -------------------------------------------------------------------------------
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get(EMBEDDED_BROKER_URL)
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (
+    DEBUG and os.environ.get(EMBEDDED_BROKER_URL)
+)
 if not CELERY_BROKER_URL:
     if not DEBUG:
         raise ImproperlyConfigured(

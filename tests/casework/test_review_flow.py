@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from casework import roles
 from casework.cases import filing
@@ -167,3 +169,20 @@ def test_case_page_links_the_uploaders_other_cases(case_with_image):
     assert b"The uploader's other cases" in page
     assert f'href="/cases/{other.pk}/"'.encode() in page
     assert f'href="/cases/{unrelated.pk}/"'.encode() not in page
+
+
+def test_an_expired_lease_shows_no_decision_form(case_with_image):
+    """The page asks the same question the decide action does: is the lease still held?"""
+    case, _, _ = case_with_image
+    client = signed_in(make_user("rev", roles.REVIEWER))
+    client.post("/queues/csam/next")
+    assert b'id="decision-form"' in client.get(f"/cases/{case.pk}/").content
+
+    Case.objects.filter(pk=case.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    page = client.get(f"/cases/{case.pk}/")
+    assert page.status_code == 200
+    assert b'id="decision-form"' not in page.content
+    refused = client.post(f"/cases/{case.pk}/decide", {"verdict": "not_csam"}, follow=True)
+    assert b"Claim the case before deciding it." in refused.content
+    case.refresh_from_db()
+    assert case.status == "in_review" and not case.decisions.exists()

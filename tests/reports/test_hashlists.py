@@ -141,3 +141,12 @@ def test_admin_upload_imports_in_the_worker_with_progress(celery_worker):
     assert "line 3, field hash" in bad_job.error
     assert hash_list.entries.count() == 3
     assert AuditEvent.objects.filter(action="config.added", target__startswith="reports.hashimport")
+    # The worker's import is recorded as the command's is: one event naming the job.
+    imported = AuditEvent.objects.get(action="hash_list.imported")
+    assert imported.target == f"hash_list:{hash_list.pk}"
+    assert (imported.actor, imported.data["added"], imported.data["lines"]) == (
+        "system:hash-import",
+        3,
+        3,
+    )
+    assert imported.data["import"] == good_job.pk
