@@ -54,6 +54,22 @@ def event_hash(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+EVENT_FIELDS = ("id", "at", "actor", "action", "target", "data")
+
+
+def _hash_of(prev_hash: str, event: dict[str, Any]) -> str:
+    """event_hash of an event read as .values(*EVENT_FIELDS)."""
+    return event_hash(
+        prev_hash=prev_hash,
+        event_id=event["id"],
+        at=event["at"],
+        actor=event["actor"],
+        action=event["action"],
+        target=event["target"],
+        data=event["data"],
+    )
+
+
 def record(
     action: str,
     *,
@@ -103,19 +119,11 @@ def seal_pending(limit: int = SEAL_BATCH, lookback: int = 10_000) -> int:
             AuditEvent.objects.filter(id__gt=floor)
             .filter(~Exists(sealed))
             .order_by("id")
-            .values("id", "at", "actor", "action", "target", "data")[:limit]
+            .values(*EVENT_FIELDS)[:limit]
         )
         seals = []
         for event in pending:
-            digest = event_hash(
-                prev_hash=prev_hash,
-                event_id=event["id"],
-                at=event["at"],
-                actor=event["actor"],
-                action=event["action"],
-                target=event["target"],
-                data=event["data"],
-            )
+            digest = _hash_of(prev_hash, event)
             seals.append(AuditSeal(event_id=event["id"], prev_hash=prev_hash, hash=digest))
             prev_hash = digest
         AuditSeal.objects.bulk_create(seals)
@@ -160,7 +168,7 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
         events = {
             e["id"]: e
             for e in AuditEvent.objects.filter(id__in=[s["event_id"] for s in seals]).values(
-                "id", "at", "actor", "action", "target", "data"
+                *EVENT_FIELDS
             )
         }
         for seal in seals:
@@ -171,15 +179,7 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
                 return ChainReport(
                     checked, event["id"], "its link to the previous event does not match"
                 )
-            expected = event_hash(
-                prev_hash=prev_hash,
-                event_id=event["id"],
-                at=event["at"],
-                actor=event["actor"],
-                action=event["action"],
-                target=event["target"],
-                data=event["data"],
-            )
+            expected = _hash_of(prev_hash, event)
             if expected != seal["hash"]:
                 return ChainReport(checked, event["id"], "its content does not match its hash")
             prev_hash = seal["hash"]

@@ -32,13 +32,17 @@ def start_settings(**env: str) -> subprocess.CompletedProcess:
         DJANGO_SETTINGS_MODULE="casework.settings",
     )
     clean.update(env)
+    return python(clean, "-c", "from django.conf import settings; print(settings.DEBUG)")
+
+
+def python(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG)"],
+        [sys.executable, *args],
         cwd=settings.BASE_DIR,
-        env=clean,
+        env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
 
 
@@ -83,23 +87,21 @@ def test_production_refuses_without_a_broker():
     assert "CELERY_BROKER_URL must be set when DEBUG is off" in result.stderr
 
 
+def development_run(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    """Run python with these arguments as a fresh development run in tmp_path would."""
+    env = environment_without("DATABASE_URL", "CELERY_BROKER_URL", "DEBUG")
+    env.update(CASEWORK_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="casework.settings")
+    return python(env, *args)
+
+
 def test_importing_the_settings_starts_nothing(tmp_path):
     """Tools that read the settings (and set Django up) start no embedded database or
     broker: that is the entry points' job."""
-    env = environment_without("DATABASE_URL", "CELERY_BROKER_URL", "DEBUG")
-    env.update(CASEWORK_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="casework.settings")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings; "
-            "print(settings.DEBUG, settings.CELERY_BROKER_URL)",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = development_run(
+        tmp_path,
+        "-c",
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DEBUG, settings.CELERY_BROKER_URL)",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("True redis+socket://")
@@ -109,22 +111,8 @@ def test_importing_the_settings_starts_nothing(tmp_path):
 
 def test_the_entry_points_start_the_embedded_services(tmp_path):
     """manage.py (like the WSGI app and the Celery command line) starts them first."""
-    env = environment_without("DATABASE_URL", "CELERY_BROKER_URL", "DEBUG")
-    env.update(CASEWORK_DATA_DIR=str(tmp_path))
-    result = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "shell",
-            "-c",
-            "print(__import__('django.db').db.connection.ensure_connection() or 'connected')",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    connect = "from django.db import connection; connection.ensure_connection(); print('up')"
+    result = development_run(tmp_path, "manage.py", "shell", "-c", connect)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("connected")
+    assert result.stdout.strip().endswith("up")
     assert (tmp_path / "pgdata").is_dir()
