@@ -178,10 +178,8 @@ def import_list(
 ) -> int:
     """Import parsed (so already valid) entries into the list, the one way both the command
     and the worker do it: a batch at a time if asked, calling progress(lines_done, added)
-    after each; then one hash_list_changed (the audit event) and, when anything was added,
-    a re-scan of the existing media once the import is committed. Returns how many were new."""
-    from reports.tasks import rescan_media
-
+    after each; then one hash_list_changed, which casework records in the audit log and
+    which re-scans the existing media when anything was added. Returns how many were new."""
     step = batch or max(len(entries), 1)
     added = 0
     for start in range(0, len(entries), step):
@@ -195,8 +193,6 @@ def import_list(
         actor=actor,
         data={**data, "lines": len(entries), "added": added},
     )
-    if added:
-        transaction.on_commit(rescan_media.delay)
     return added
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Prefetch, Q
 from django.db.models.expressions import RawSQL
 
-from casework import roles
+from casework import permissions
 from casework.models import OPEN_STATUSES, AuditEvent, Case, Decision, Queue
 from reports import api
 
@@ -57,9 +57,10 @@ def queue_overview(user: Any) -> list[QueueRow]:
         awaiting=RawSQL(QUEUE_AWAITING, []),
         oldest=RawSQL(QUEUE_OLDEST, []),
     ).order_by("position", "slug")
-    user_roles = {r for r in roles.ROLES if roles.has_role(user, r)}
     return [
-        QueueRow(q, q.open_count, q.oldest, q.breaches, q.awaiting, bool(user_roles & set(q.roles)))
+        QueueRow(
+            q, q.open_count, q.oldest, q.breaches, q.awaiting, permissions.may_work_queue(user, q)
+        )
         for q in queues
     ]
 

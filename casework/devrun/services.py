@@ -99,7 +99,7 @@ def redis_url(data_dir: Path) -> str:
 
 
 def _stop_redis(server) -> None:
-    from casework.celery import app
+    from celery import current_app as app  # Casework's, once anything queued a task
 
     app.pool.force_close_all()
     if app.amqp._producer_pool is not None:
