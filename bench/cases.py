@@ -45,6 +45,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,6 +54,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings")
 
 import django  # noqa: E402
+
+from bench import common  # noqa: E402
 
 CLAIM_P95_TARGET_MS = 20
 CLAIM_P95_GOAL_MS = 10
@@ -179,18 +182,14 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     """p50/p95/p99 (nearest rank), mean and max, in milliseconds."""
     if not samples:
         return {"n": 0}
-    ordered = sorted(samples)
-
-    def rank(p: float) -> float:
-        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
+    ranks = common.percentiles(samples, (50, 95, 99))
     return {
-        "n": len(ordered),
-        "p50_ms": round(1000 * rank(50), 2),
-        "p95_ms": round(1000 * rank(95), 2),
-        "p99_ms": round(1000 * rank(99), 2),
-        "mean_ms": round(1000 * statistics.fmean(ordered), 2),
-        "max_ms": round(1000 * ordered[-1], 2),
+        "n": len(samples),
+        "p50_ms": round(1000 * ranks[50], 2),
+        "p95_ms": round(1000 * ranks[95], 2),
+        "p99_ms": round(1000 * ranks[99], 2),
+        "mean_ms": round(1000 * statistics.fmean(samples), 2),
+        "max_ms": round(1000 * max(samples), 2),
     }
 
 
@@ -860,56 +859,36 @@ def _process_main(jobs, claims, warmup, barrier, conn, think) -> None:
     conn.close()
 
 
-class WaitSampler:
-    """Samples what the other client backends are doing every 10 ms, on its own connection:
-    running, waiting on a lock (which kind), on WAL flush at commit, or idle."""
+def wait_kind(backend: common.Backend) -> str:
+    """What a busy backend is doing: running, waiting on a lock (which kind), on WAL flush at
+    commit, or for the app (idle in a transaction)."""
+    state, wait_type, wait_event = backend.state, backend.wait_event_type, backend.wait_event
+    if wait_type is None:
+        return "running"
+    if wait_type == "Lock" and wait_event == "advisory":
+        return "Lock:advisory"
+    if wait_type == "Lock" and wait_event == "transactionid":
+        return "Lock:transactionid (row lock)"
+    if wait_type == "Client":
+        return f"{state}:Client (waiting for the app)"
+    return f"{wait_type}:{wait_event}"
 
-    def __init__(self):
-        import psycopg
-        from django.conf import settings
 
-        self.conn = psycopg.connect(settings.DATABASE_URL, autocommit=True)
-        self.counts: dict[str, int] = {}
-        self.samples = 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
+def wait_sampler() -> common.PgActivitySampler:
+    """What the other client backends are doing, every 10 ms; idle ones are left out."""
+    from django.conf import settings
 
-    def run(self) -> None:
-        sql = """
-            SELECT state, wait_event_type, wait_event
-            FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid()
-              AND backend_type = 'client backend' AND state <> 'idle'
-        """
-        while not self.stop.wait(0.01):
-            self.samples += 1
-            for state, wtype, wevent in self.conn.execute(sql).fetchall():
-                if wtype is None:
-                    key = "running"
-                elif wtype == "Lock" and wevent == "advisory":
-                    key = "Lock:advisory"
-                elif wtype == "Lock" and wevent == "transactionid":
-                    key = "Lock:transactionid (row lock)"
-                elif wtype == "Client":
-                    key = f"{state}:Client (waiting for the app)"
-                else:
-                    key = f"{wtype}:{wevent}"
-                self.counts[key] = self.counts.get(key, 0) + 1
+    sampler = common.PgActivitySampler(
+        settings.DATABASE_URL, include_idle=False, classify=wait_kind
+    )
+    sampler.open()  # now, so that sampling starts the moment the reviewers are let go
+    return sampler
 
-    def start(self) -> None:
-        self.thread.start()
 
-    def close(self) -> None:
-        self.stop.set()
-        if self.thread.is_alive():
-            self.thread.join()
-        self.conn.close()
-
-    def summary(self) -> dict:
-        """Average number of backends in each state per sample."""
-        n = max(1, self.samples)
-        ordered = sorted(self.counts.items(), key=lambda kv: -kv[1])
-        return {"samples": self.samples} | {k: round(v / n, 2) for k, v in ordered}
+def backends_by_state(sampler: common.PgActivitySampler) -> dict:
+    """Average number of backends in each state per sample."""
+    summary = {"samples": sampler.samples} | sampler.mean_by_state()
+    return summary | ({"error": sampler.error} if sampler.error else {})
 
 
 class Sealer:
@@ -952,6 +931,26 @@ class Sealer:
         return {"runs": len(self.runs), "sealed": self.sealed, "run_time": percentiles(self.runs)}
 
 
+def watched_run(
+    barrier, finished: Callable[[], None]
+) -> tuple[float, common.PgActivitySampler, dict | None]:
+    """Let the waiting reviewers go and time them until `finished` returns, sampling what
+    the database backends do and sealing the audit log meanwhile, as the worker's beat
+    would; (wall seconds, the pg_stat_activity sampler, the sealer's figures)."""
+    sampler, sealer = wait_sampler(), Sealer()
+    try:
+        barrier.wait(timeout=600)
+        sampler.start()
+        sealer.start()
+        start = time.perf_counter()
+        finished()
+        wall = time.perf_counter() - start
+    finally:
+        sampler.stop()
+        sealing = sealer.close()
+    return wall, sampler, sealing
+
+
 def concurrent_claims(
     users, queues, *, claims: int, warmup: int, processes: int, think: float = 0.0
 ) -> dict:
@@ -969,20 +968,14 @@ def concurrent_claims(
             )
             for u, q in jobs
         ]
-        sampler, sealer = WaitSampler(), Sealer()
         for th in threads:
             th.start()
-        try:
-            barrier.wait(timeout=600)
-            sampler.start()
-            sealer.start()
-            start = time.perf_counter()
+
+        def threads_done() -> None:
             for th in threads:
                 th.join()
-            wall = time.perf_counter() - start
-        finally:
-            sampler.close()
-            sealing = sealer.close()
+
+        wall, sampler, sealing = watched_run(barrier, threads_done)
     else:
         connections.close_all()  # a forked child must not share the parent's connection
         ctx = multiprocessing.get_context("fork")
@@ -998,18 +991,12 @@ def concurrent_claims(
             child.close()
             pipes.append(parent)
             procs.append(proc)
-        sampler, sealer = WaitSampler(), Sealer()
-        try:
-            barrier.wait(timeout=600)
-            sampler.start()
-            sealer.start()
-            start = time.perf_counter()
+
+        def processes_done() -> None:
             for pipe in pipes:
                 results.extend(pipe.recv())
-            wall = time.perf_counter() - start
-        finally:
-            sampler.close()
-            sealing = sealer.close()
+
+        wall, sampler, sealing = watched_run(barrier, processes_done)
         for proc in procs:
             proc.join()
     claim = [v for r in results for v in r["claim"]]
@@ -1028,7 +1015,7 @@ def concurrent_claims(
         "claim": percentiles(claim),
         "claim_time_in_sql": percentiles(claim_sql),
         "decide": percentiles(decide),
-        "backends_by_state": sampler.summary(),
+        "backends_by_state": backends_by_state(sampler),
         "audit_sealer": sealing,
         "same_case_claimed_twice": len(ids) - len(set(ids)),
         "queue_ran_dry": sum(r["empty"] for r in results),

@@ -46,6 +46,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # for bench.common, also when run as `python bench/intake.py`
+
+from bench import common  # noqa: E402
+
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 THREADS_PER_CLIENT_PROCESS = 8
 TARGET_PER_S = 500
@@ -275,61 +279,40 @@ def cpu_snapshot(web_master: int | None, client_pids: set[int]) -> dict:
     return groups
 
 
-class PgSampler:
-    """Sample pg_stat_activity every few milliseconds while a run goes on."""
+def backend_activity(backend: common.Backend) -> str:
+    """An active backend by what it waits on (or that it runs) and its statement; any
+    other by its state."""
+    if backend.state != "active":
+        return backend.state or "?"
+    wait_type = backend.wait_event_type
+    what = f"{wait_type}:{backend.wait_event or ''}" if wait_type else "running (on CPU)"
+    return f"active {what} | {' '.join((backend.query or '').split())}"
 
-    def __init__(self, url: str | None):
-        self.url = url
-        self.stop = threading.Event()
-        self.states: Counter = Counter()
-        self.samples = 0
-        self.backend_pids: set[int] = set()
-        self.backends_max = 0
-        self.error = ""
+
+class PgSampler(common.PgActivitySampler):
+    """pg_stat_activity every 10 ms while a run goes on, idle backends included, and the
+    commits and rows the run added (read at both ends from the sampler's connection)."""
+
+    def __init__(self, url: str | None) -> None:
+        super().__init__(url, classify=backend_activity)
         self.commits = 0
         self.rows: dict[str, int] = {}
-        self.thread: threading.Thread | None = None
+        self._start_commits = 0
+        self._start_rows: dict[str, int] = {}
 
-    def start(self) -> None:
-        if self.url:
-            self.thread = threading.Thread(target=self._run, daemon=True)
-            self.thread.start()
+    def on_open(self, conn) -> None:
+        self._start_commits = self._commits(conn)
+        self._start_rows = self._rows(conn)
 
-    def _run(self) -> None:
-        try:
-            import psycopg
-
-            with psycopg.connect(self.url, autocommit=True) as conn:
-                start_commits = self._commits(conn)
-                start_rows = self._rows(conn)
-                while not self.stop.is_set():
-                    rows = conn.execute(
-                        "SELECT pid, state, coalesce(wait_event_type, ''),"
-                        " coalesce(wait_event, ''), left(query, 50)"
-                        " FROM pg_stat_activity"
-                        " WHERE datname = 'casework' AND backend_type = 'client backend'"
-                        " AND pid <> pg_backend_pid()"
-                    ).fetchall()
-                    self.samples += 1
-                    self.backends_max = max(self.backends_max, len(rows))
-                    for pid, state, wtype, wevent, query in rows:
-                        self.backend_pids.add(pid)
-                        if state == "active":
-                            what = f"{wtype}:{wevent}" if wtype else "running (on CPU)"
-                            self.states[f"active {what} | {' '.join(query.split())}"] += 1
-                        else:
-                            self.states[state or "?"] += 1
-                    time.sleep(0.01)
-                self.commits = self._commits(conn) - start_commits
-                end_rows = self._rows(conn)
-                self.rows = {k: end_rows[k] - start_rows[k] for k in end_rows}
-        except Exception as exc:  # the numbers are extras: never fail the bench for them
-            self.error = f"{type(exc).__name__}: {exc}"
+    def on_stop(self, conn) -> None:
+        self.commits = self._commits(conn) - self._start_commits
+        end_rows = self._rows(conn)
+        self.rows = {k: end_rows[k] - self._start_rows[k] for k in end_rows}
 
     @staticmethod
     def _commits(conn) -> int:
         row = conn.execute(
-            "SELECT xact_commit FROM pg_stat_database WHERE datname = 'casework'"
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
         ).fetchone()
         return int(row[0]) if row else 0
 
@@ -343,32 +326,22 @@ class PgSampler:
         return found
 
     def finish(self, seconds: float) -> dict:
-        self.stop.set()
-        if self.thread:
-            self.thread.join(timeout=5)
-        if not self.url:
+        self.stop()
+        if not self.dsn:
             return {}
         if self.error:
             return {"error": self.error}
-        top = self.states.most_common(8)
         return {
             "samples": self.samples,
-            "backends_seen": len(self.backend_pids),
-            "backends_at_once_max": self.backends_max,
+            "backends_seen": self.backends_seen,
+            "backends_at_once_max": self.peak,
             "db_commits_per_s": round(self.commits / seconds, 1),
             # every audited transaction holds the one chain lock through its COMMIT
             "audit_events_per_s": round(self.rows.get("casework_auditevent", 0) / seconds, 1),
             "reports_stored_per_s": round(self.rows.get("reports_report", 0) / seconds, 1),
             # average number of backends in each state at any instant
-            "avg_backends_by_state": {k: round(v / max(1, self.samples), 2) for k, v in top},
+            "avg_backends_by_state": self.mean_by_state(top=8),
         }
-
-
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    index = min(len(sorted_values) - 1, max(0, math.ceil(fraction * len(sorted_values)) - 1))
-    return sorted_values[index]
 
 
 def run_load(
@@ -449,6 +422,8 @@ def run_load(
     def ms(value: float) -> float:
         return round(value * 1000, 2)
 
+    ranks = common.percentiles(latencies, (50, 95, 99))  # NaN for a run with no answers
+
     figures = {
         "clients": clients,
         "client_processes": nproc,
@@ -460,9 +435,9 @@ def run_load(
         "errors": errors,
         "statuses": dict(statuses),
         "latency_ms": {
-            "p50": ms(percentile(latencies, 0.50)),
-            "p95": ms(percentile(latencies, 0.95)),
-            "p99": ms(percentile(latencies, 0.99)),
+            "p50": ms(ranks[50]),
+            "p95": ms(ranks[95]),
+            "p99": ms(ranks[99]),
             "max": ms(latencies[-1]) if latencies else None,
             "mean": ms(statistics.fmean(latencies)) if latencies else None,
         },
