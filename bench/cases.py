@@ -7,7 +7,7 @@ then measures (columns the schema has gained since this was written are filled w
 model defaults, and pending migrations are applied to the benchmark database first):
 
 * claim-next: reviewers (each a thread with its own database connection, optionally spread
-  over several processes the way gunicorn runs them) call casework.actions.claim_next_case
+  over several processes the way gunicorn runs them) call casework.cases.claims.claim_next_case
   and then record_decision(verdict="not_csam") in a loop; the latency of claim_next_case
   alone is reported, with how much of it was spent in SQL calls, and what the database
   backends were doing meanwhile (sampled from pg_stat_activity). In a tight loop this is
@@ -467,11 +467,12 @@ def seed(n_cases: int, *, seed: int, data_dir: Path, audit_log: bool) -> dict:
     """Empty the tables and fill them with COPY, in one transaction; then ANALYZE."""
     from django.db import connection, transaction
 
-    from casework import accounts, audit, cases
+    from casework import accounts, audit
+    from casework.cases import routing
     from casework.models import Queue
     from reports import vault
 
-    cases.ensure_default_queues()
+    routing.ensure_default_queues()
     queues = {q.slug: {"id": q.pk, "deadline_hours": q.deadline_hours} for q in Queue.objects.all()}
     missing = {slug for slug, _ in QUEUE_SHARE} - set(queues)
     if missing:
@@ -745,12 +746,13 @@ def claim_queries(user, queue) -> list[str]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from casework import actions
+    from casework.cases import claims as leases
+    from casework.cases import decisions
 
     with CaptureQueriesContext(connection) as captured:
-        case = actions.claim_next_case(user=user, queue=queue)
+        case = leases.claim_next_case(user=user, queue=queue)
     if case is not None:
-        actions.record_decision(case_id=case.pk, user=user, verdict="not_csam")
+        decisions.record_decision(case_id=case.pk, user=user, verdict="not_csam")
     return [q["sql"] for q in captured.captured_queries]
 
 
@@ -800,7 +802,8 @@ def claim_loop(
     when given); its own connection, closed at the end."""
     from django.db import connection
 
-    from casework import actions
+    from casework.cases import claims as leases
+    from casework.cases import decisions
 
     sql_time = [0.0]
 
@@ -815,9 +818,9 @@ def claim_loop(
     result = {"claim": [], "claim_sql": [], "decide": [], "case_ids": [], "empty": 0, "errors": []}
     try:
         for _ in range(warmup):
-            case = actions.claim_next_case(user=user, queue=queue)
+            case = leases.claim_next_case(user=user, queue=queue)
             if case is not None:
-                actions.record_decision(case_id=case.pk, user=user, verdict="not_csam")
+                decisions.record_decision(case_id=case.pk, user=user, verdict="not_csam")
                 result["case_ids"].append(case.pk)
         if barrier is not None:
             barrier.wait(timeout=600)
@@ -825,7 +828,7 @@ def claim_loop(
             sql_time[0] = 0.0
             with connection.execute_wrapper(timed):
                 t0 = time.perf_counter()
-                case = actions.claim_next_case(user=user, queue=queue)
+                case = leases.claim_next_case(user=user, queue=queue)
                 t1 = time.perf_counter()
             if case is None:
                 result["empty"] += 1
@@ -833,7 +836,7 @@ def claim_loop(
             result["claim"].append(t1 - t0)
             result["claim_sql"].append(sql_time[0])
             result["case_ids"].append(case.pk)
-            actions.record_decision(case_id=case.pk, user=user, verdict="not_csam")
+            decisions.record_decision(case_id=case.pk, user=user, verdict="not_csam")
             result["decide"].append(time.perf_counter() - t1)
             if think:
                 time.sleep(pause.uniform(0, 2 * think))
@@ -1185,6 +1188,9 @@ def main() -> None:
     if data_dir == (ROOT / "var").resolve():
         raise SystemExit("refusing to seed the project's own var/: set CASEWORK_DATA_DIR")
 
+    from casework.devrun.services import ensure_started
+
+    ensure_started()  # this script is an entry point: the embedded database of its data folder
     django.setup()
     from django.conf import settings
 
