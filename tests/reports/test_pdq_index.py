@@ -275,7 +275,8 @@ def test_tight_cases_of_the_pigeonhole(chunking, threshold):
     """Hashes at distance exactly t whose differences are spread so that only one chunk is
     within its probe radius (and, with bits outside the chunks, one more just beyond): the
     cases where multi-index hashing is exact only if radii and layout are right."""
-    from reports.pdq_index import _chunk_keys, _plan, _radii, _Segment
+    from reports.pdq_index.planning import _chunk_keys, _plan, _radii
+    from reports.pdq_index.segment import _Segment
 
     m, b = chunking
     radii = _radii(m, threshold)
