@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "casework.cases.tasks.file_unfiled_reports",
         "schedule": 300.0,
     },
+    "drive-due-escalations": {
+        "task": "casework.escalation.tasks.drive_due_escalations",
+        "schedule": 30.0,
+    },
 }
 
 # --- Intake and evidence ------------------------------------------------------------------
@@ -209,6 +213,33 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = INTAKE_MAX_MEDIA_BYTES
 
 # --- Review -------------------------------------------------------------------------------
 CASE_LEASE_MINUTES = env_int("CASE_LEASE_MINUTES", 15)
+
+# --- Escalation to hotlines -----------------------------------------------------------------
+# NCMEC's CyberTipline Reporting API: the service root including its path; the client appends
+# /submit, /upload, … It defaults to NCMEC's test root; production only when set explicitly.
+NCMEC_TEST_BASE_URL = "https://exttest.cybertip.org/ispws"
+NCMEC_BASE_URL = os.environ.get("NCMEC_BASE_URL", NCMEC_TEST_BASE_URL).rstrip("/")
+NCMEC_USERNAME = os.environ.get("NCMEC_USERNAME", "")
+NCMEC_PASSWORD = os.environ.get("NCMEC_PASSWORD", "")
+NCMEC_TIMEOUT_SECONDS = env_int("NCMEC_TIMEOUT_SECONDS", 60)
+NCMEC_REPORTER_FIRST_NAME = os.environ.get("NCMEC_REPORTER_FIRST_NAME", "")
+NCMEC_REPORTER_LAST_NAME = os.environ.get("NCMEC_REPORTER_LAST_NAME", "")
+NCMEC_REPORTER_EMAIL = os.environ.get("NCMEC_REPORTER_EMAIL", "")
+NCMEC_REPORTER_PHONE = os.environ.get("NCMEC_REPORTER_PHONE", "")
+NCMEC_COMPANY_TEMPLATE = os.environ.get("NCMEC_COMPANY_TEMPLATE", "")
+NCMEC_TERMS_OF_SERVICE = os.environ.get("NCMEC_TERMS_OF_SERVICE", "")
+NCMEC_LEGAL_URL = os.environ.get("NCMEC_LEGAL_URL", "")
+# Which approved cases go to NCMEC: "us" (a report with jurisdiction US) or "always".
+NCMEC_ROUTING = os.environ.get("NCMEC_ROUTING", "us")
+if NCMEC_ROUTING not in {"us", "always"}:
+    raise ImproperlyConfigured(f"NCMEC_ROUTING must be us or always, not {NCMEC_ROUTING!r}")
+# A failing step is tried again after base x 2^(n-1) seconds (at most the cap); after this
+# many failed attempts the escalation needs a lead's attention.
+ESCALATION_MAX_ATTEMPTS = env_int("ESCALATION_MAX_ATTEMPTS", 8)
+ESCALATION_RETRY_BASE_SECONDS = env_int("ESCALATION_RETRY_BASE_SECONDS", 30)
+ESCALATION_RETRY_MAX_SECONDS = env_int("ESCALATION_RETRY_MAX_SECONDS", 3600)
+# The Celery queue escalation tasks go to (a separate worker may serve hotline traffic).
+ESCALATION_QUEUE = os.environ.get("ESCALATION_QUEUE", "celery")
 
 LOGGING = {
     "version": 1,

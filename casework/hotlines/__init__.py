@@ -1,0 +1,60 @@
+"""Hotlines: one module per reporting target behind one small interface.
+
+A hotline module prepares documents from a case's facts (``facts.CaseFacts``), sends one
+step over a real HTTP client, and parses the answer into an ``Answer``. It knows nothing of
+Django views, models or the outbox: ``casework.escalation`` gathers the facts, drives the
+steps, and records every attempt.
+
+The steps are those of a report that is opened, given its files one at a time, and then
+finished (or retracted before it is finished); a hotline whose protocol is one request
+opens and finishes in one step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# What the outbox does next, by answer:
+#   ok           the step is done; go on
+#   retry        trouble on the way or at the hotline; try again later (backoff)
+#   credentials  the hotline refused our credentials or account; stop and alert admins
+#   refused      the hotline refused the document; stop and show its message on the case
+#   already_done the report is already in the wanted state (finished, retracted): done
+Outcome = Literal["ok", "retry", "credentials", "refused", "already_done"]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document exactly as sent to a hotline, or as it answered (a receipt)."""
+
+    name: str
+    content_type: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one step got back, parsed."""
+
+    step: str
+    outcome: Outcome
+    http_status: int | None
+    code: int | None
+    message: str
+    receipt: Document | None = None
+    report_id: str = ""
+    file_id: str = ""
+    md5: str = ""
+    file_ids: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+
+TARGETS = {"ncmec": "NCMEC CyberTipline"}
+
+
+def target_label(target: str) -> str:
+    return TARGETS.get(target, target)
