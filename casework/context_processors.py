@@ -1,11 +1,20 @@
 from django.http import HttpRequest
 
-from casework import permissions
+from casework import permissions, roles
+from casework.escalation import selectors as escalation_selectors
 
 
-def user_roles(request: HttpRequest) -> dict[str, bool]:
-    """What the navigation may offer this user."""
+def user_roles(request: HttpRequest) -> dict[str, object]:
+    """What the navigation may offer this user, and, for leads and admins, how many
+    escalations need attention (a failure is never silent)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"may_read_audit": False}
-    return {"may_read_audit": permissions.may_read_audit(user)}
+    watches_escalations = roles.has_role(user, *roles.LEAD_ROLES, roles.ADMIN)
+    return {
+        "may_read_audit": permissions.may_read_audit(user),
+        "watches_escalations": watches_escalations,
+        "escalations_needing_attention": (
+            escalation_selectors.needing_attention_count() if watches_escalations else 0
+        ),
+    }

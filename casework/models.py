@@ -78,6 +78,8 @@ class CaseStatus(models.TextChoices):
     IN_REVIEW = "in_review"
     AWAITING_APPROVAL = "awaiting_approval"
     APPROVED = "approved"
+    ESCALATING = "escalating"  # approved; a hotline report is still outstanding
+    ESCALATED = "escalated"  # every hotline has its report
     CLOSED = "closed"
 
 
@@ -219,3 +221,28 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} from {self.address} at {self.at}"
+
+
+# The escalation outbox lives with its logic; defined here so that Django finds it.
+from casework.escalation.models import (  # noqa: E402
+    Escalation,
+    EscalationAttempt,
+    EscalationDocument,
+    EscalationFile,
+)
+
+__all__ = [
+    "AuditEvent",
+    "AuditSeal",
+    "Case",
+    "CaseContent",
+    "CaseReport",
+    "Decision",
+    "Escalation",
+    "EscalationAttempt",
+    "EscalationDocument",
+    "EscalationFile",
+    "LoginFailure",
+    "Queue",
+    "Skip",
+]

@@ -36,6 +36,8 @@ def may_look_closely(case: Case, user: Any) -> bool:
     if roles.has_role(user, roles.ESCALATION_LEAD) and case.status in (
         Case.Status.AWAITING_APPROVAL,
         Case.Status.APPROVED,
+        Case.Status.ESCALATING,
+        Case.Status.ESCALATED,
     ):
         return True  # the second pair of eyes must be able to check
     return roles.has_role(user, *roles.REVIEW_ROLES) and holds_case(case, user)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from casework.views import audit, case, leads, media, queues, signin, site
+from casework.views import audit, case, escalations, leads, media, queues, signin, site
 from reports.intake_api import api
 
 # What is done to one case, under /cases/<id>/: (path after it, view, name).
@@ -31,6 +31,14 @@ urlpatterns = [
     path("cases/", queues.case_search, name="case-search"),
     *(path(f"cases/<int:case_id>/{rest}", view, name=name) for rest, view, name in CASE_ROUTES),
     path("audit/", audit.audit_log, name="audit"),
+    path("escalations/", escalations.dashboard, name="escalations"),
+    path("escalations/<int:escalation_id>/retry", escalations.retry, name="escalation-retry"),
+    path("escalations/<int:escalation_id>/retract", escalations.retract, name="escalation-retract"),
+    path(
+        "escalations/documents/<int:document_id>",
+        escalations.document,
+        name="escalation-document",
+    ),
     path("media/<int:media_id>/preview", media.media_preview, name="media-preview"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -162,6 +162,7 @@ def receive_report(
                 content=_dump(report.content),
                 uploader=_dump(report.uploader),
                 reporter=_dump(report.reporter),
+                victim=_dump(report.victim),
                 classifier=_dump(report.classifier),
                 raw_payload=payload,
                 status=Report.Status.RECEIVED if media else Report.Status.PROCESSED,

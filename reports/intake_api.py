@@ -18,7 +18,7 @@ from reports.limits import too_large
 from reports.schemas import ErrorsOut, ReceivedOut, ReportIn, ReportOut
 from reports.tokens import platform_for_token
 
-OBJECT_FIELDS = {"content", "uploader", "reporter", "classifier"}
+OBJECT_FIELDS = {"content", "uploader", "reporter", "victim", "classifier"}
 
 
 class IntakeTokenAuth(HttpBearer):
@@ -115,7 +115,7 @@ def _multipart(request: HttpRequest) -> tuple[dict[str, Any], list[Upload]]:
                     "schema": {
                         "type": "object",
                         "description": "The same fields as form fields (content, uploader, "
-                        "reporter and classifier as JSON text), files in 'media'.",
+                        "reporter, victim and classifier as JSON text), files in 'media'.",
                     }
                 },
             },

@@ -63,6 +63,7 @@ class Report(models.Model):
     content = models.JSONField(default=dict, blank=True)
     uploader = models.JSONField(default=dict, blank=True)
     reporter = models.JSONField(default=dict, blank=True)
+    victim = models.JSONField(default=dict, blank=True, help_text="A child the report names")
     classifier = models.JSONField(default=dict, blank=True)
     raw_payload = models.JSONField(
         help_text="The document as received; media contents replaced by their vault reference"

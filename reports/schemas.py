@@ -39,6 +39,15 @@ class UploaderIn(Strict):
     ip_events: Annotated[list[IpEventIn], Field(max_length=1000)] = []
 
 
+class VictimIn(Strict):
+    """A child the report names, as the platform knows them (an account, an age)."""
+
+    id: ShortText | None = None
+    screen_name: ShortText | None = None
+    email: ShortText | None = None
+    age: Annotated[int, Field(ge=0, le=17)] | None = None
+
+
 class ReporterIn(Strict):
     id: ShortText | None = None
     kind: Literal["user", "classifier", "staff", "trusted_flagger"] | None = None
@@ -66,6 +75,7 @@ class ReportIn(Strict):
     content: ContentIn | None = None
     uploader: UploaderIn | None = None
     reporter: ReporterIn | None = None
+    victim: VictimIn | None = None
     classifier: ClassifierIn | None = None
     media: list[MediaIn] = []
 
@@ -94,6 +104,12 @@ class MediaOut(BaseModel):
     matches: list[MatchOut] = []
 
 
+class EscalationOut(BaseModel):
+    target: str
+    state: str
+    hotline_id: str | None
+
+
 class ReportOut(BaseModel):
     id: int
     status: str
@@ -104,6 +120,7 @@ class ReportOut(BaseModel):
     case_id: int | None = None
     case_status: str | None = None
     verdict: str | None = None
+    escalations: list[EscalationOut] = []
 
 
 class ReceivedOut(BaseModel):

@@ -11,6 +11,7 @@ from casework import audit, permissions
 from casework.cases.errors import CaseActionRefused
 from casework.cases.evidence import case_media_ids
 from casework.cases.vocabulary import check_incident_type, clean_labels
+from casework.escalation import actions as escalation_actions
 from casework.models import Case, Decision
 from reports import api
 
@@ -78,8 +79,17 @@ def _pending_decision(case_id: int, lead: Any) -> tuple[Case, Decision]:
     return case, decision
 
 
-def approve_decision(*, case_id: int, lead: Any) -> Decision:
-    """Four-eyes: a different escalation lead confirms the CSAM decision."""
+def approve_decision(
+    *,
+    case_id: int,
+    lead: Any,
+    targets: list[str] | None = None,
+    reason: str = "",
+    include_account_files: bool = False,
+) -> Decision:
+    """Four-eyes: a different escalation lead confirms the CSAM decision, and with it the
+    hotlines the case goes to (the routed ones unless the lead chose others, with a reason):
+    one escalation per target, written in this same transaction."""
     with transaction.atomic():
         case, decision = _pending_decision(case_id, lead)
         decision.approved_by = lead
@@ -103,6 +113,14 @@ def approve_decision(*, case_id: int, lead: Any) -> Decision:
                 "verdict": decision.verdict,
                 "confirmed_hashes_added": added,
             },
+        )
+        escalation_actions.open_escalations(
+            case=case,
+            decision=decision,
+            lead=lead,
+            targets=targets,
+            reason=reason,
+            include_account_files=include_account_files,
         )
     return decision
 

@@ -90,7 +90,12 @@ def unfiled_report_ids(older_than_minutes: int = 10) -> list[int]:
 
 
 # What a platform may learn of a decision: only decisions that stand.
-FINAL_STATUSES = {Case.Status.APPROVED, Case.Status.CLOSED}
+FINAL_STATUSES = {
+    Case.Status.APPROVED,
+    Case.Status.ESCALATING,
+    Case.Status.ESCALATED,
+    Case.Status.CLOSED,
+}
 
 
 def case_for_platform(report: Any) -> dict[str, Any]:
@@ -98,6 +103,17 @@ def case_for_platform(report: Any) -> dict[str, Any]:
     what the intake API tells the platform about its report)."""
     case = Case.objects.filter(case_reports__report=report).only("id", "status", "verdict").first()
     if case is None:
-        return {"case_id": None, "case_status": None, "verdict": None}
+        return {"case_id": None, "case_status": None, "verdict": None, "escalations": []}
     verdict = case.verdict if case.status in FINAL_STATUSES else None
-    return {"case_id": case.pk, "case_status": case.status, "verdict": verdict}
+    escalations = [
+        {"target": target, "state": state, "hotline_id": hotline_id or None}
+        for target, state, hotline_id in case.escalations.order_by("id").values_list(
+            "target", "state", "hotline_id"
+        )
+    ]
+    return {
+        "case_id": case.pk,
+        "case_status": case.status,
+        "verdict": verdict,
+        "escalations": escalations,
+    }

@@ -47,6 +47,9 @@ class Answer:
     file_id: str = ""
     md5: str = ""
     file_ids: tuple[str, ...] = ()
+    # False only when the request certainly never left (the connection was refused): an
+    # unanswered request that may have arrived leaves the hotline's state in doubt.
+    maybe_delivered: bool = True
 
     @property
     def ok(self) -> bool:
@@ -58,3 +61,12 @@ TARGETS = {"ncmec": "NCMEC CyberTipline"}
 
 def target_label(target: str) -> str:
     return TARGETS.get(target, target)
+
+
+def connect(target: str):
+    """The hotline module's adapter for `target`, ready to send (see ncmec.CyberTipline)."""
+    if target == "ncmec":
+        from casework.hotlines.ncmec import CyberTipline
+
+        return CyberTipline()
+    raise KeyError(f"unknown hotline {target!r}")

@@ -8,9 +8,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from casework import accounts, roles
+from casework import accounts, hotlines, roles
 from casework.cases import claims, decisions, evidence, viewing, vocabulary
 from casework.cases.errors import CaseActionRefused
+from casework.escalation import routing
+from casework.escalation import selectors as escalation_selectors
 from casework.models import Case, Decision
 from casework.views.decorators import case_action, existing_case, role_required
 from casework.views.queues import claim_next
@@ -42,6 +44,10 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "annotations": vocabulary.FILE_ANNOTATIONS,
         "incident_types": vocabulary.INCIDENT_TYPES,
         "reviewers": accounts.reviewers() if page.may["lead"] else [],
+        "escalations": escalation_selectors.for_case(page.case.pk),
+        "may_read_documents": page.may["lead"] or roles.has_role(request.user, *roles.AUDIT_ROLES),
+        "routes": routing.routed_targets(page.case) if page.may["approve"] else [],
+        "hotlines": hotlines.TARGETS,
     }
     return render(request, "casework/case.html", context)
 

@@ -17,7 +17,13 @@ from casework.views.decorators import case_action
 
 @case_action(*roles.LEAD_ROLES)
 def approve(request: HttpRequest, case_id: int) -> HttpResponse:
-    decisions.approve_decision(case_id=case_id, lead=request.user)
+    decisions.approve_decision(
+        case_id=case_id,
+        lead=request.user,
+        targets=request.POST.getlist("targets"),
+        reason=request.POST.get("targets_reason", ""),
+        include_account_files=request.POST.get("include_account_files") == "on",
+    )
     messages.success(request, f"Case {case_id} approved.")
     return redirect("case", case_id=case_id)
 

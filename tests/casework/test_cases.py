@@ -106,7 +106,7 @@ def test_auditor_cannot_claim():
 
 
 def test_four_eyes():
-    case = filing.file_report(make_report(1).pk)
+    case = filing.file_report(make_report(1, jurisdiction="US").pk)
     lead, other_lead, reviewer = (
         user("lead", roles.ESCALATION_LEAD),
         user("lead2", roles.ESCALATION_LEAD),
@@ -132,7 +132,9 @@ def test_four_eyes():
     decisions.record_decision(case_id=case.pk, user=reviewer, verdict="csam_suspected")
     decisions.approve_decision(case_id=case.pk, lead=lead)
     case.refresh_from_db()
-    assert case.status == "approved"
+    # The report has a US nexus: approval opened an NCMEC escalation in the same transaction.
+    assert case.status == "escalating"
+    assert list(case.escalations.values_list("target", "state")) == [("ncmec", "pending")]
     assert [e.action for e in AuditEvent.objects.filter(target=f"case:{case.pk}")] == [
         "case.opened",
         "case.claimed",
@@ -141,6 +143,7 @@ def test_four_eyes():
         "case.claimed",
         "case.decided",
         "case.approved",
+        "escalation.opened",
     ]
 
 

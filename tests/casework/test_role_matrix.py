@@ -33,6 +33,10 @@ MATRIX = {
     "case-split": ("post", {L}),
     "media-preview": ("get", {R, L, AD}),
     "audit": ("get", {AU, AD}),
+    "escalations": ("get", {L, AD}),
+    "escalation-retry": ("post", {L}),
+    "escalation-retract": ("post", {L}),
+    "escalation-document": ("get", {L, AU, AD}),
 }
 PUBLIC = {"home", "healthz", "login", "otp", "logout"}
 
@@ -52,7 +56,13 @@ def test_every_view_is_in_the_matrix():
     assert set(named_routes()) == set(MATRIX) | PUBLIC
 
 
-ARGS = {"slug": "csam", "case_id": 999999, "media_id": 999999}
+ARGS = {
+    "slug": "csam",
+    "case_id": 999999,
+    "media_id": 999999,
+    "escalation_id": 999999,
+    "document_id": 999999,
+}
 
 
 def url_for(name: str) -> str:

@@ -1,4 +1,5 @@
-"""Run everything: migrate, load demo data, then the web server, worker and scheduler."""
+"""Run everything: migrate, load demo data, then the web server, worker and scheduler, and
+(for the development run) a local NCMEC sandbox the demo escalates to."""
 
 from __future__ import annotations
 
@@ -17,6 +18,24 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _sandbox_environment(port: int) -> dict[str, str]:
+    """Point the run at the local NCMEC sandbox, with demo reporter details unless set."""
+    values = {
+        "NCMEC_BASE_URL": f"http://127.0.0.1:{port}/ispws",
+        "NCMEC_USERNAME": os.environ.get("NCMEC_USERNAME") or "casework-demo",
+        "NCMEC_PASSWORD": os.environ.get("NCMEC_PASSWORD") or "sandbox-demo",
+        "NCMEC_ROUTING": os.environ.get("NCMEC_ROUTING") or "always",
+    }
+    demo_reporter = {
+        "NCMEC_REPORTER_FIRST_NAME": "Demo",
+        "NCMEC_REPORTER_LAST_NAME": "Lead",
+        "NCMEC_REPORTER_EMAIL": "trust-safety@example.invalid",
+        "NCMEC_COMPANY_TEMPLATE": "Casework demo. Legal process: legal@example.invalid.",
+    }
+    values |= {k: os.environ.get(k) or v for k, v in demo_reporter.items()}
+    return values
+
+
 class Command(BaseCommand):
     help = (
         "Migrate, load demo data (unless --no-demo), then run the web server (gunicorn), a "
@@ -27,8 +46,14 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
         parser.add_argument("--no-demo", action="store_true", help="skip the demo data")
+        parser.add_argument(
+            "--sandbox-port",
+            type=int,
+            default=8650,
+            help="port of the local NCMEC sandbox (DEBUG runs without NCMEC_BASE_URL only)",
+        )
 
-    def handle(self, *args, host: str, port: int, no_demo: bool, **options):
+    def handle(self, *args, host: str, port: int, no_demo: bool, sandbox_port: int, **options):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database migrated.")
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -37,7 +62,20 @@ class Command(BaseCommand):
 
         env = dict(os.environ, GUNICORN_BIND=f"{host}:{port}", PYTHONUNBUFFERED="1")
         python = sys.executable
-        commands = {
+        commands = {}
+        if settings.DEBUG and not os.environ.get("NCMEC_BASE_URL"):
+            # The development run escalates end to end, to a sandbox rather than to NCMEC.
+            env.update(_sandbox_environment(sandbox_port))
+            commands["sandbox"] = [
+                python,
+                "manage.py",
+                "hotline_sandbox",
+                "ncmec",
+                f"--port={sandbox_port}",
+                f"--username={env['NCMEC_USERNAME']}",
+                f"--password={env['NCMEC_PASSWORD']}",
+            ]
+        commands |= {
             "web": [
                 python,
                 "-m",
@@ -74,6 +112,8 @@ class Command(BaseCommand):
         # SIGTERM (from a service manager or `timeout`) stops everything as Ctrl-C does.
         signal.signal(signal.SIGTERM, _interrupt)
         self.stdout.write(self.style.SUCCESS(f"Casework is running at http://{host}:{port}/"))
+        if "sandbox" in commands:
+            self.stdout.write(f"Escalations go to the NCMEC sandbox at {env['NCMEC_BASE_URL']}.")
         self.stdout.write("Press Ctrl-C to stop the web server, the worker and the scheduler.")
         try:
             while True:

@@ -1,0 +1,93 @@
+"""Reads for the escalation pages: a case's escalations, the hotline dashboard's figures, the
+count behind the leads' banner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Min, Prefetch
+from django.utils import timezone
+
+from casework.escalation.models import (
+    Escalation,
+    EscalationAttempt,
+    EscalationDocument,
+    EscalationState,
+)
+from casework.models import CaseReport
+
+IN_FLIGHT = (EscalationState.SENDING, EscalationState.SUBMITTED)
+
+
+def for_case(case_id: int) -> list[Escalation]:
+    """The case's escalations with their attempts and documents (bodies left out)."""
+    return list(
+        Escalation.objects.filter(case_id=case_id)
+        .prefetch_related(
+            Prefetch("attempts", queryset=EscalationAttempt.objects.order_by("id")),
+            Prefetch("documents", queryset=EscalationDocument.objects.defer("body").order_by("id")),
+            "files",
+        )
+        .order_by("id")
+    )
+
+
+def needing_attention_count() -> int:
+    return Escalation.objects.filter(state=EscalationState.NEEDS_ATTENTION).count()
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    pending: list[Escalation]
+    in_flight: list[Escalation]
+    needs_attention: list[Escalation]
+    finished_today: list[Escalation]
+    median_to_finished: timedelta | None
+    p95_to_finished: timedelta | None
+    measured: int
+
+
+def dashboard(now: datetime | None = None, limit: int = 200) -> Dashboard:
+    now = now or timezone.now()
+    rows = Escalation.objects.select_related("case").order_by("created_at")
+    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    finished_today = list(
+        rows.filter(state=EscalationState.FINISHED, finished_at__gte=start_of_day).order_by(
+            "-finished_at"
+        )[:limit]
+    )
+    durations = _received_to_finished(since=now - timedelta(days=30))
+    return Dashboard(
+        pending=list(rows.filter(state=EscalationState.PENDING)[:limit]),
+        in_flight=list(rows.filter(state__in=IN_FLIGHT)[:limit]),
+        needs_attention=list(rows.filter(state=EscalationState.NEEDS_ATTENTION)[:limit]),
+        finished_today=finished_today,
+        median_to_finished=_percentile(durations, 50),
+        p95_to_finished=_percentile(durations, 95),
+        measured=len(durations),
+    )
+
+
+def _received_to_finished(since: datetime) -> list[timedelta]:
+    """For escalations finished since then: from the case's first report received to the
+    hotline's finished report."""
+    finished = dict(
+        Escalation.objects.filter(
+            state=EscalationState.FINISHED, finished_at__gte=since
+        ).values_list("case_id", "finished_at")
+    )
+    received = dict(
+        CaseReport.objects.filter(case_id__in=list(finished))
+        .values("case_id")
+        .annotate(first=Min("report__received_at"))
+        .values_list("case_id", "first")
+    )
+    return sorted(finished[c] - received[c] for c in finished if c in received)
+
+
+def _percentile(values: list[timedelta], percent: int) -> timedelta | None:
+    if not values:
+        return None
+    index = min(len(values) - 1, round(percent / 100 * (len(values) - 1)))
+    return values[index]
