@@ -95,7 +95,9 @@ def preview_documents(*, case_id: int, target: str, actor: str) -> tuple[list[Do
         documents, problems = hotline.preview(facts), hotline.problems(facts)
     finally:
         hotline.close()
-    audit.record(actor, "escalation.previewed", target=f"case:{case.pk}", data={"target": target})
+    audit.record(
+        "escalation.previewed", actor=actor, target=f"case:{case.pk}", data={"target": target}
+    )
     return documents, problems
 
 

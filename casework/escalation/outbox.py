@@ -138,8 +138,8 @@ def _submit(escalation: Escalation, hotline, case_facts) -> bool:
             escalation.submitted_at = timezone.now()
             escalation.save(update_fields=["hotline_id", "state", "submitted_at", "updated_at"])
             audit.record(
-                ACTOR,
                 "escalation.submitted",
+                actor=ACTOR,
                 target=f"case:{escalation.case_id}",
                 data=_about(escalation, report_id=answer.report_id),
             )
@@ -160,8 +160,8 @@ def _upload(escalation: Escalation, hotline, row: EscalationFile, file) -> bool:
             row.uploaded_at = timezone.now()
             row.save(update_fields=["file_id", "md5", "report_id", "uploaded_at"])
             audit.record(
-                ACTOR,
                 "escalation.file_sent",
+                actor=ACTOR,
                 target=row.key,
                 data=_about(escalation, file_id=answer.file_id, md5=answer.md5),
             )
@@ -199,8 +199,8 @@ def _finish(escalation: Escalation, hotline, uploaded: list[EscalationFile]) -> 
                 update_fields=["state", "finished_at", "problem", "failures", "updated_at"]
             )
             audit.record(
-                ACTOR,
                 "escalation.finished",
+                actor=ACTOR,
                 target=f"case:{escalation.case_id}",
                 data=_about(escalation, report_id=escalation.hotline_id, files=len(expected)),
             )
@@ -319,8 +319,8 @@ def _note_abandoned(
     escalation.abandoned = [*escalation.abandoned, entry]
     escalation.save(update_fields=["abandoned", "updated_at"])
     audit.record(
-        ACTOR,
         "escalation.report_abandoned",
+        actor=ACTOR,
         target=f"case:{escalation.case_id}",
         data=_about(escalation, report_id=report_id, why=why),
     )
@@ -359,8 +359,8 @@ def _stop(escalation: Escalation, answer: Answer) -> None:
     escalation.save(update_fields=["state", "problem", "updated_at"])
     log.error("Escalation %s needs attention: %s", escalation.pk, escalation.problem)
     audit.record(
-        ACTOR,
         "escalation.needs_attention",
+        actor=ACTOR,
         target=f"case:{escalation.case_id}",
         data=_about(escalation, problem=escalation.problem, outcome=answer.outcome),
     )

@@ -1,0 +1,163 @@
+"""Approval → outbox → the CyberTipline sandbox: exactly one finished report per escalation,
+every file attached once, whatever answer is lost on the way."""
+
+from __future__ import annotations
+
+import pytest
+
+from casework import roles
+from casework.cases import claims, decisions, evidence, filing
+from casework.escalation import actions, outbox
+from casework.escalation.models import Escalation
+from casework.hotlines.ncmec import schema
+from casework.hotlines.ncmec.sandbox import CyberTiplineSandbox, parse_faults
+from casework.models import AuditEvent, Case
+from tests.helpers import make_user, signed_in, stored_image
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sandbox(settings):
+    server = CyberTiplineSandbox(
+        username=settings.NCMEC_USERNAME, password=settings.NCMEC_PASSWORD
+    ).start()
+    settings.NCMEC_BASE_URL = server.url
+    yield server
+    server.stop()
+
+
+def approved_case(n: int = 1, *, reveal: bool = False, **report_fields) -> Escalation:
+    fields = {"jurisdiction": "US", "uploader": {"id": f"acct-{n}", "screen_name": "someone"}}
+    media, _ = stored_image(n, f"ext-{n}", **(fields | report_fields))
+    case = filing.file_report(media.report_id)
+    reviewer = make_user(f"rev-{n}", roles.REVIEWER)
+    lead = make_user(f"lead-{n}", roles.ESCALATION_LEAD)
+    claims.claim_next_case(user=reviewer, queue=case.queue)
+    if reveal:
+        evidence.reveal_media(case_id=case.pk, media_id=media.pk, user=reviewer)
+    decisions.record_decision(
+        case_id=case.pk,
+        user=reviewer,
+        verdict="csam_confirmed",
+        media_labels={str(media.pk): {"industry": "A1", "annotations": ["generativeAi"]}},
+    )
+    decisions.approve_decision(case_id=case.pk, lead=lead)
+    return Escalation.objects.get(case=case, target="ncmec")
+
+
+def test_an_approved_case_ends_as_one_finished_report(sandbox, settings):
+    escalation = approved_case(reveal=True)
+    assert outbox.drive(escalation.pk) == "finished"
+    [report] = sandbox.finished()
+    escalation.refresh_from_db()
+    assert escalation.hotline_id == str(report.id)
+    assert Case.objects.get(pk=escalation.case_id).status == "escalated"
+    [file] = report.files.values()
+    assert "<fileViewedByEsp>true</fileViewedByEsp>" in file.details_xml
+    assert "<exifViewedByEsp>false</exifViewedByEsp>" in file.details_xml
+    assert "<industryClassification>A1</industryClassification>" in file.details_xml
+    assert [c[0] for c in sandbox.calls] == ["submit", "upload", "fileinfo", "finish"]
+    sent = escalation.documents.filter(direction="sent")
+    assert all(schema.problems(d.body) == [] for d in sent)
+    # Credentials never land in what is stored or audited.
+    stored = " ".join(d.body for d in escalation.documents.all())
+    stored += " ".join(str(e.data) for e in AuditEvent.objects.all())
+    assert settings.NCMEC_PASSWORD not in stored
+    actions_seen = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"escalation.opened", "escalation.submitted", "escalation.finished"} <= actions_seen
+
+
+def test_a_file_never_opened_is_reported_as_not_viewed(sandbox):
+    escalation = approved_case(2)
+    outbox.drive(escalation.pk)
+    [report] = sandbox.finished()
+    [file] = report.files.values()
+    assert "<fileViewedByEsp>false</fileViewedByEsp>" in file.details_xml
+
+
+def test_a_lost_submit_answer_leaves_one_orphan_and_one_finished_report(sandbox):
+    escalation = approved_case(3)
+    sandbox.set_faults("submit=drop-after@once")
+    assert outbox.drive(escalation.pk) == "sending"  # retried later, with backoff
+    Escalation.objects.filter(pk=escalation.pk).update(next_attempt_at=None)
+    assert outbox.drive(escalation.pk) == "finished"
+    assert len(sandbox.finished()) == 1
+    assert len(sandbox.reports) == 2  # the orphan stays open; NCMEC deletes it
+    escalation.refresh_from_db()
+    assert escalation.abandoned[0]["why"].startswith("a submit's answer was lost")
+
+
+def test_an_upload_in_doubt_retracts_that_report_and_attaches_each_file_once(sandbox):
+    escalation = approved_case(4)
+    sandbox.set_faults("upload=drop-after@once")
+    outbox.drive(escalation.pk)
+    Escalation.objects.filter(pk=escalation.pk).update(next_attempt_at=None)
+    assert outbox.drive(escalation.pk) == "finished"
+    states = sorted(r.state for r in sandbox.reports.values())
+    assert states == ["finished", "retracted"]
+    [finished] = sandbox.finished()
+    assert len(finished.files) == 1
+
+
+def test_a_crash_after_finish_is_recorded_as_finished_without_a_second_report(sandbox):
+    escalation = approved_case(5)
+    sandbox.set_faults("finish=drop-after@once")
+    outbox.drive(escalation.pk)
+    Escalation.objects.filter(pk=escalation.pk).update(next_attempt_at=None)
+    assert outbox.drive(escalation.pk) == "finished"  # NCMEC answers 5102: already finished
+    assert len(sandbox.reports) == 1
+    assert escalation.attempts.filter(response_code=5102).exists()
+
+
+def test_refused_credentials_stop_and_show(sandbox):
+    escalation = approved_case(6)
+    sandbox.set_faults("*=401")
+    assert outbox.drive(escalation.pk) == "needs_attention"
+    escalation.refresh_from_db()
+    assert "credentials" in escalation.problem
+    lead = make_user("watcher", roles.ESCALATION_LEAD)
+    page = signed_in(lead).get("/escalations/").content.decode()
+    assert "1 escalation to a hotline needs attention" in page  # the leads' banner
+    assert f"Case {escalation.case_id}" in page and "credentials" in page
+    sandbox.set_faults("")
+    actions.retry(escalation_id=escalation.pk, lead=lead)
+    assert outbox.drive(escalation.pk) == "finished"
+
+
+def test_server_trouble_retries_with_backoff_then_needs_attention(sandbox, settings):
+    settings.ESCALATION_MAX_ATTEMPTS = 3
+    settings.ESCALATION_RETRY_BASE_SECONDS = 30
+    escalation = approved_case(7)
+    sandbox.set_faults("submit=503")
+    for _ in range(3):
+        Escalation.objects.filter(pk=escalation.pk).update(next_attempt_at=None)
+        state = outbox.drive(escalation.pk)
+    assert state == "needs_attention"
+    assert escalation.attempts.count() == 3
+    assert outbox.backoff(1).total_seconds() < outbox.backoff(3).total_seconds()
+
+
+def test_a_follow_up_on_the_same_account_names_the_earlier_report(sandbox):
+    first = approved_case(8, uploader={"id": "repeat", "screen_name": "x"})
+    outbox.drive(first.pk)
+    second = approved_case(9, uploader={"id": "repeat", "screen_name": "x"})
+    outbox.drive(second.pk)
+    first.refresh_from_db()
+    latest = max(sandbox.finished(), key=lambda r: r.id)
+    assert f"<priorCTReports>{first.hotline_id}</priorCTReports>" in latest.xml
+
+
+def test_an_incomplete_report_is_refused_at_approval(sandbox, settings):
+    settings.NCMEC_REPORTER_EMAIL = ""
+    with pytest.raises(decisions.CaseActionRefused, match="NCMEC_REPORTER_EMAIL"):
+        approved_case(10)
+
+
+def test_the_fault_spec_is_checked():
+    assert [f.kind for f in parse_faults("submit=503@once,*=drop-after@20%")] == [
+        "503",
+        "drop-after",
+    ]
+    with pytest.raises(ValueError, match="bad fault"):
+        parse_faults("submit=explode")
