@@ -3,7 +3,11 @@ every file attached once, whatever answer is lost on the way."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
 
 from casework import roles
 from casework.cases import claims, decisions, evidence, filing
@@ -12,6 +16,7 @@ from casework.escalation.models import Escalation
 from casework.hotlines.ncmec import schema
 from casework.hotlines.ncmec.sandbox import CyberTiplineSandbox, parse_faults
 from casework.models import AuditEvent, Case
+from reports.tokens import create_intake_token
 from tests.helpers import make_user, signed_in, stored_image
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +166,30 @@ def test_the_fault_spec_is_checked():
     ]
     with pytest.raises(ValueError, match="bad fault"):
         parse_faults("submit=explode")
+
+
+def test_the_platform_sees_its_report_escalated(sandbox):
+    escalation = approved_case(11)
+    outbox.drive(escalation.pk)
+    escalation.refresh_from_db()
+    _, token = create_intake_token("p", created_by="system:test")
+    report_id = escalation.case.case_reports.get().report_id
+    body = Client().get(f"/api/v1/reports/{report_id}", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert body.json()["escalations"] == [
+        {"target": "ncmec", "state": "finished", "hotline_id": escalation.hotline_id}
+    ]
+    assert body.json()["case_status"] == "escalated"
+
+
+def test_the_preview_prints_the_documents_and_sends_nothing(sandbox):
+    media, _ = stored_image(12, "ext-12", jurisdiction="US", uploader={"id": "a"})
+    case = filing.file_report(media.report_id)
+    out = io.StringIO()
+    call_command("escalation_preview", str(case.pk), "--target", "ncmec", stdout=out)
+    printed = out.getvalue()
+    assert "<report>" in printed and "<fileDetails>" in printed
+    assert "<espIdentifier>a</espIdentifier>" in printed
+    assert sandbox.calls == [] and not Escalation.objects.exists()
+    assert Case.objects.get(pk=case.pk).status == "new"
+    with pytest.raises(CommandError, match="no case"):
+        call_command("escalation_preview", "999999")
