@@ -13,6 +13,7 @@ and unfinished reports are not deleted after NCMEC's 1 h / 24 h.
 from __future__ import annotations
 
 import base64
+import contextlib
 import email.parser
 import email.policy
 import hashlib
@@ -44,6 +45,23 @@ class SandboxReport:
     state: str
     xml: str
     files: dict[str, SandboxFile] = field(default_factory=dict)
+
+
+class Gate:
+    """Holds the next request of one step, before or after it is processed, until released:
+    a test kills the client at that exact point."""
+
+    def __init__(self, step: str, when: str) -> None:
+        self.step, self.when = step, when
+        self.reached = threading.Event()
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def wait(self) -> None:
+        self.reached.set()
+        self._released.wait(timeout=60)
 
 
 @dataclass
@@ -103,6 +121,7 @@ class CyberTiplineSandbox:
         self.random = random.Random(seed)  # noqa: S311 (repeatable fault runs, not secrets)
         self.faults = parse_faults(faults)
         self._next_id = 100001
+        self.gates: list[Gate] = []
         self.server = ThreadingHTTPServer((host, port), _handler(self))
         self.server.daemon_threads = True
 
@@ -125,6 +144,23 @@ class CyberTiplineSandbox:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def hold(self, step: str, when: str = "before") -> Gate:
+        """The next `step` request waits at the gate: "before" it changes anything (and is
+        then dropped unprocessed, as if the client had died before sending it), or "after"
+        the change is made but before any answer is written."""
+        gate = Gate(step, when)
+        with self.lock:
+            self.gates.append(gate)
+        return gate
+
+    def gate_for(self, step: str, when: str) -> Gate | None:
+        with self.lock:
+            for gate in self.gates:
+                if (gate.step, gate.when) == (step, when):
+                    self.gates.remove(gate)
+                    return gate
+        return None
 
     def finished(self) -> list[SandboxReport]:
         with self.lock:
@@ -269,17 +305,26 @@ def _handler(sandbox: CyberTiplineSandbox) -> type[BaseHTTPRequestHandler]:
             if fault and fault.startswith("code:"):
                 sandbox.calls.append((step, 200))
                 return self._send(200, answer(int(fault[5:]), "Injected fault"))
+            if gate := sandbox.gate_for(step, "before"):
+                gate.wait()  # then dropped unprocessed, as if it had never arrived
+                sandbox.calls.append((step, 0))
+                self.close_connection = True
+                return
             if step == "status":
                 text = f"Remote User : {sandbox.username}, Remote Ip : {self.client_address[0]}"
                 result = answer(0, text)
             else:
                 result = sandbox.handle(step, body, self.headers.get("Content-Type", ""))
+            if gate := sandbox.gate_for(step, "after"):
+                gate.wait()
             if fault == "drop-after":
                 sandbox.calls.append((step, 0))
                 self.close_connection = True
                 return
             sandbox.calls.append((step, 200))
-            self._send(200, result)
+            # The client may be gone (a test killed it): then there is nobody to answer.
+            with contextlib.suppress(OSError):
+                self._send(200, result)
 
         def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
             self._serve("GET")

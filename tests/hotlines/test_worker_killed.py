@@ -1,0 +1,109 @@
+"""SIGKILL the real Celery worker at each step of an escalation, against the sandbox: after a
+fresh worker resumes, exactly one finished report per escalation, every file attached once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from casework.escalation.models import Escalation
+from casework.hotlines.ncmec.sandbox import CyberTiplineSandbox
+from tests.conftest import wait_for
+from tests.hotlines.test_escalation import approved_case
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+QUEUE = "escalation-kill-test"
+
+
+@pytest.fixture
+def sandbox(settings):
+    server = CyberTiplineSandbox(
+        username=settings.NCMEC_USERNAME, password=settings.NCMEC_PASSWORD
+    ).start()
+    settings.NCMEC_BASE_URL = server.url
+    settings.ESCALATION_QUEUE = QUEUE
+    settings.ESCALATION_RETRY_BASE_SECONDS = 1
+    yield server
+    server.stop()
+
+
+def start_worker(sandbox: CyberTiplineSandbox, log_name: str) -> subprocess.Popen:
+    url = urlsplit(settings.DATABASE_URL)._replace(path=f"/{connection.settings_dict['NAME']}")
+    env = dict(
+        os.environ,
+        DATABASE_URL=urlunsplit(url),
+        DEBUG="true",
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        NCMEC_BASE_URL=sandbox.url,
+        ESCALATION_RETRY_BASE_SECONDS="1",
+    )
+    log = open(settings.DATA_DIR / log_name, "w")  # noqa: SIM115 (the child keeps it)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "casework",
+            "worker",
+            "--pool=solo",
+            f"--queues={QUEUE}",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+@pytest.mark.parametrize(
+    ("step", "when"),
+    [
+        ("submit", "before"),  # before submit reaches NCMEC
+        ("submit", "after"),  # after submit, before the id is saved: an orphan
+        ("upload", "after"),  # the file attached, its id never saved
+        ("finish", "before"),
+        ("finish", "after"),  # finished at NCMEC, not yet recorded
+    ],
+)
+def test_a_killed_worker_leaves_exactly_one_finished_report(sandbox, step, when):
+    gate = sandbox.hold(step, when)
+    worker = start_worker(sandbox, f"kill-{step}-{when}.log")
+    try:
+        escalation = approved_case(40)  # enqueues on commit, to this test's worker
+        assert gate.reached.wait(60), f"the worker never reached {step}"
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+        gate.release()
+        # A fresh worker resumes: the sweep re-queues what the killed one had taken.
+        worker = start_worker(sandbox, f"resume-{step}-{when}.log")
+        from casework.escalation import outbox
+
+        outbox.enqueue(escalation.pk)
+        wait_for(
+            lambda: Escalation.objects.get(pk=escalation.pk).state == "finished",
+            timeout=60,
+            message="the escalation to finish",
+        )
+    finally:
+        worker.kill()
+        worker.wait(10)
+    finished = sandbox.finished()
+    assert len(finished) == 1
+    assert len(finished[0].files) == 1
+    assert Escalation.objects.get(pk=escalation.pk).hotline_id == str(finished[0].id)
+    open_or_retracted = [r for r in sandbox.reports.values() if r.state != "finished"]
+    # Only a lost submit or upload leaves another report behind, never a finished one.
+    assert len(open_or_retracted) == (
+        1 if (step, when) in {("submit", "after"), ("upload", "after")} else 0
+    )
