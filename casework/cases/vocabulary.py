@@ -5,21 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from casework.cases.errors import CaseActionRefused
+from casework.hotlines.ncmec import documents
 from reports import api
 
 INDUSTRY_CLASSIFICATIONS = api.INDUSTRY_CATEGORIES
 IWF_CATEGORIES = api.IWF_CATEGORIES
-# NCMEC CyberTipline incident types.
-INCIDENT_TYPES = (
-    "Child Pornography (possession, manufacture, and distribution)",
-    "Child Sex Trafficking",
-    "Child Sex Tourism",
-    "Child Sexual Molestation",
-    "Misleading Domain Name",
-    "Misleading Words or Digital Images on the Internet",
-    "Online Enticement of Children for Sexual Acts",
-    "Unsolicited Obscene Material Sent to a Child",
-)
+# NCMEC CyberTipline incident types, as its schema lists them.
+INCIDENT_TYPES = documents.INCIDENT_TYPES
 # NCMEC CyberTipline file annotations.
 FILE_ANNOTATIONS = (
     "generativeAi",

@@ -1,17 +1,13 @@
-"""CyberTipline documents from a case's facts: valid against NCMEC's schema for realistic and
-awkward cases, in the schema's element order, saying what the facts say, and the problems
-that would make NCMEC treat a report as incomplete."""
+"""NCMEC documents from case facts: valid against the schema, in its order, with the truth."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
-from lxml import etree
 
-from casework.hotlines.facts import CaseFacts, FileFacts, IpEvent, Person
-from casework.hotlines.ncmec import documents, schema
+from casework.hotlines.facts import CaseFacts, IpEvent, Person
+from casework.hotlines.ncmec import schema
 from casework.hotlines.ncmec.documents import (
     PLACEHOLDER_FILE_ID,
     PLACEHOLDER_REPORT_ID,
@@ -20,105 +16,26 @@ from casework.hotlines.ncmec.documents import (
     file_details_xml,
     report_xml,
 )
-
-SAMPLES = Path(__file__).resolve().parent / "data" / "ncmec"
-NOW = datetime(2024, 6, 1, 9, 30, tzinfo=UTC)
-ENTICEMENT = "Online Enticement of Children for Sexual Acts"
-CSAM = "Child Pornography (possession, manufacture, and distribution)"
-MD5 = "fafa5efeaf3cbe3b23b2748d13e629a1"
-SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
-
-
-# -- builders ----------------------------------------------------------------------------
-
-
-def reporter(**fields) -> Reporter:
-    values = {"first_name": "Case", "last_name": "Reviewer", "email": "trust-safety@example.org"}
-    return Reporter(**(values | fields))
-
-
-def user(n: int = 1, **fields) -> Person:
-    values = {
-        "esp_id": f"user-{n}",
-        "screen_name": f"someone_{n}",
-        "ip_events": (IpEvent("203.0.113.7", "login", datetime(2024, 5, 1, 11, 58, tzinfo=UTC)),),
-    }
-    return Person(**(values | fields))
-
-
-def media(n: int = 1, **fields) -> FileFacts:
-    values = {
-        "key": f"media:{n}",
-        "name": f"case-3-media-{n}.png",
-        "original_name": f"IMG_{n:04}.png",
-        "content_type": "image/png",
-        "relevance": "reported",
-        "md5": MD5,
-    }
-    return FileFacts(**(values | fields))
-
-
-def transcript(n: int = 1, **fields) -> FileFacts:
-    values = {
-        "key": f"text:report:{n}",
-        "name": f"case-3-report-{n}-text.txt",
-        "original_name": "",
-        "content_type": "text/plain",
-        "relevance": "supplemental",
-    }
-    return FileFacts(**(values | fields))
-
-
-def case(**fields) -> CaseFacts:
-    values = {
-        "case_id": 3,
-        "service": "Example Community Forum",
-        "incident_type": CSAM,
-        "incident_at": datetime(2024, 5, 1, 12, 0, tzinfo=UTC),
-        "reported_users": (user(),),
-        "files": (media(),),
-    }
-    return CaseFacts(**(values | fields))
-
-
-def parse(document: str) -> etree._Element:
-    return schema.parse(document)
-
-
-def tags(element: etree._Element) -> list[str]:
-    return [child.tag for child in element if isinstance(child.tag, str)]
-
-
-def texts(root: etree._Element, path: str) -> list[str]:
-    return [element.text or "" for element in root.findall(path)]
-
-
-def valid_report(facts: CaseFacts, who: Reporter | None = None) -> etree._Element:
-    document = report_xml(facts, who or reporter(), now=NOW)
-    assert document.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
-    assert schema.problems(document) == []
-    return parse(document)
-
-
-def valid_file(file: FileFacts, report_id: str = "4564654") -> etree._Element:
-    document = file_details_xml(report_id, "b0754af766b426f2928a02c651ed4b99", file)
-    assert document.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
-    assert schema.problems(document) == []
-    return parse(document)
-
-
-def sample(name: str) -> etree._Element:
-    return parse((SAMPLES / name).read_bytes())
-
-
-def in_sample_order(ours: list[str], theirs: list[str]) -> bool:
-    """Our children are the sample's, less what we do not send, in the same order."""
-    deduplicated = list(dict.fromkeys(ours))
-    return deduplicated == [tag for tag in dict.fromkeys(theirs) if tag in deduplicated]
-
-
-# -- typical documents -------------------------------------------------------------------
+from tests.hotlines.ncmec_builders import (
+    CSAM,
+    ENTICEMENT,
+    MD5,
+    NOW,
+    PDQ,
+    SHA256,
+    case,
+    in_sample_order,
+    media,
+    parse,
+    reporter,
+    sample,
+    tags,
+    texts,
+    transcript,
+    user,
+    valid_file,
+    valid_report,
+)
 
 
 def test_a_typical_report_is_valid_and_in_the_samples_order():
@@ -466,166 +383,3 @@ def test_unknown_classifications_are_not_sent():
 
 
 # -- completeness ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("changes", "who", "expected"),
-    [
-        ({"incident_type": ""}, {}, "incident type: choose one of NCMEC's incident types"),
-        ({"incident_type": "Spam"}, {}, "incident type: choose one of NCMEC's incident types"),
-        (
-            {},
-            {"email": ""},
-            "NCMEC_REPORTER_EMAIL is not set: NCMEC needs a reporting person's email",
-        ),
-        (
-            {"reported_users": (user(1), Person(display_name="No Handle"))},
-            {},
-            "reported user 2: no identifier"
-            " (account id, screen name, email, profile URL or IP address)",
-        ),
-        (
-            {"files": (media(9, md5=""), transcript())},
-            {},
-            "file case-3-media-9.png: not processed yet (no MD5)",
-        ),
-        ({"files": ()}, {}, "nothing to report: no files and no text"),
-        ({}, {"phone": "call legal"}, "NCMEC_REPORTER_PHONE 'call legal' is not a phone number"),
-    ],
-)
-def test_each_completeness_problem_names_its_field(changes, who, expected):
-    problems = completeness_problems(case(**changes), reporter(**who), now=NOW)
-
-    assert any(problem.startswith(expected) for problem in problems), problems
-
-
-def test_a_complete_case_has_no_problems_and_a_supplemental_file_needs_no_md5():
-    facts = case(files=(media(), transcript()), victims=(Person(),))
-
-    assert completeness_problems(facts, reporter(), now=NOW) == []
-
-
-def test_text_alone_is_something_to_report():
-    for text in ({"incident_description": "x"}, {"additional_info": "x"}, {"urls": ("u",)}):
-        assert completeness_problems(case(files=(), **text), reporter(), now=NOW) == []
-
-
-def test_the_schemas_own_messages_come_last_named_by_document(monkeypatch):
-    monkeypatch.setattr(documents.schema, "problems", lambda document: ["line 1: broken"])
-    facts = case(files=(media(1), transcript(2)), incident_type="Spam")
-
-    problems = completeness_problems(facts, reporter(), now=NOW)
-
-    assert problems == [
-        "incident type: choose one of NCMEC's incident types",
-        "report: line 1: broken",
-        "file case-3-media-1.png: line 1: broken",
-        "file case-3-report-2-text.txt: line 1: broken",
-    ]
-
-
-def test_an_invalid_incident_type_is_also_reported_by_the_schema():
-    problems = completeness_problems(case(incident_type="Spam"), reporter(), now=NOW)
-
-    assert problems[0] == "incident type: choose one of NCMEC's incident types"
-    assert problems[1].startswith("report: line ")
-    assert "incidentType" in problems[1]
-
-
-# -- the reporter ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("spelling", "number", "attributes"),
-    [
-        ("+1 555 555 0100", "5555550100", {"countryCallingCode": "+1"}),
-        ("+1 (555) 555-0100", "5555550100", {"countryCallingCode": "+1"}),
-        ("+15555550100", "5555550100", {"countryCallingCode": "+1"}),
-        ("555.555.0100", "5555550100", {}),
-        ("+44 20 7946 0958", "2079460958", {"countryCallingCode": "+44"}),
-        ("+442079460958", "2079460958", {"countryCallingCode": "+44"}),
-        ("0049 30 901820", "30901820", {"countryCallingCode": "+49"}),
-        ("+353 1 234 5678", "12345678", {"countryCallingCode": "+353"}),
-        ("+1 555 555 0100 ext. 12", "5555550100", {"countryCallingCode": "+1", "extension": "12"}),
-    ],
-)
-def test_the_reporter_phone_is_normalised(spelling, number, attributes):
-    who = reporter(phone=spelling)
-
-    phone = valid_report(case(), who).find("reporter/reportingPerson/phone")
-
-    assert phone.text == number
-    assert dict(phone.attrib) == {"type": "Business", **attributes}
-    assert completeness_problems(case(), who, now=NOW) == []
-
-
-@pytest.mark.parametrize("spelling", ["call legal", "555", "+1 555 555 0100 1234 5678", "+", "--"])
-def test_a_phone_that_cannot_be_made_valid_is_left_out_and_named(spelling):
-    who = reporter(phone=spelling)
-
-    root = valid_report(case(), who)
-
-    assert root.find("reporter/reportingPerson/phone") is None
-    problems = completeness_problems(case(), who, now=NOW)
-    assert [p for p in problems if p.startswith("NCMEC_REPORTER_PHONE")] == [
-        f"NCMEC_REPORTER_PHONE {spelling!r} is not a phone number: give digits,"
-        " optionally with a +country code (e.g. +1 555 555 0100)"
-    ]
-
-
-def test_no_phone_is_no_problem():
-    root = valid_report(case(), reporter(phone=""))
-
-    assert root.find("reporter/reportingPerson/phone") is None
-    assert completeness_problems(case(), reporter(phone=""), now=NOW) == []
-
-
-def test_the_reporter_comes_from_the_settings(settings):
-    settings.NCMEC_REPORTER_FIRST_NAME = "Dana"
-    settings.NCMEC_REPORTER_LAST_NAME = "Lead"
-    settings.NCMEC_REPORTER_EMAIL = "lead@example.org"
-    settings.NCMEC_REPORTER_PHONE = "+1 555 555 0100"
-    settings.NCMEC_COMPANY_TEMPLATE = "Legal process: legal@example.org"
-    settings.NCMEC_TERMS_OF_SERVICE = "https://example.org/terms"
-    settings.NCMEC_LEGAL_URL = "https://example.org/legal"
-
-    assert Reporter.from_settings() == Reporter(
-        first_name="Dana",
-        last_name="Lead",
-        email="lead@example.org",
-        phone="+1 555 555 0100",
-        company_template="Legal process: legal@example.org",
-        terms_of_service="https://example.org/terms",
-        legal_url="https://example.org/legal",
-    )
-
-
-# -- the schema's vocabulary -------------------------------------------------------------
-
-
-def _xsd_names(xpath: str) -> list[str]:
-    xsd = etree.parse(str(schema.SCHEMA_PATH))
-    return xsd.xpath(xpath, namespaces={"xs": "http://www.w3.org/2001/XMLSchema"})
-
-
-@pytest.mark.parametrize(
-    ("ours", "xpath"),
-    [
-        (documents.INCIDENT_TYPES, "//xs:simpleType[@name='incidentType']//xs:enumeration/@value"),
-        (
-            documents.REPORT_ANNOTATIONS,
-            "//xs:complexType[@name='reportAnnotations']//xs:element/@name",
-        ),
-        (documents.FILE_ANNOTATIONS, "//xs:complexType[@name='fileAnnotations']//xs:element/@name"),
-        (
-            documents.INDUSTRY_CLASSIFICATIONS,
-            "//xs:simpleType[@name='fileClassification']//xs:enumeration/@value",
-        ),
-        (
-            tuple(documents.IP_EVENT_NAMES.values()),
-            "//xs:simpleType[@name='ipCaptureType']//xs:enumeration/@value",
-        ),
-    ],
-)
-def test_the_vocabulary_is_the_schemas(ours, xpath):
-    assert sorted(ours) == sorted(_xsd_names(xpath))
