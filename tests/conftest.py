@@ -118,18 +118,11 @@ def _quiet_worker_before_flush(request):
         wait_until_worker_idle()
 
 
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
-    """A real `celery -A casework worker` process on the test database and the suite's broker."""
+def start_worker(log, *options: str, **env: str) -> subprocess.Popen:
+    """A real `celery -A casework worker` process on the test database and the suite's
+    broker, writing to log; options and env are added to the worker's own."""
     url = urlsplit(settings.DATABASE_URL)._replace(path=f"/{connection.settings_dict['NAME']}")
-    env = dict(
-        os.environ,
-        DATABASE_URL=urlunsplit(url),
-        DEBUG="true",
-        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
-    )
-    log = open(settings.DATA_DIR / "test-worker.log", "w")  # noqa: SIM115 (closed below)
-    worker = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -138,17 +131,30 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Pop
             "casework",
             "worker",
             "--pool=solo",
-            "--purge",
             "--loglevel=INFO",
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            *options,
         ],
         cwd=ROOT,
-        env=env,
+        env=dict(
+            os.environ,
+            DATABASE_URL=urlunsplit(url),
+            DEBUG="true",
+            CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+            **env,
+        ),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
+    """The suite's worker, started once."""
+    log = open(settings.DATA_DIR / "test-worker.log", "w")  # noqa: SIM115 (closed below)
+    worker = start_worker(log, "--purge")
     deadline = time.monotonic() + 60
     while "ready." not in (settings.DATA_DIR / "test-worker.log").read_text():
         if worker.poll() is not None or time.monotonic() > deadline:

@@ -3,19 +3,15 @@ fresh worker resumes, exactly one finished report per escalation, every file att
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from casework.escalation.models import Escalation
 from casework.hotlines.ncmec.sandbox import CyberTiplineSandbox
-from tests.conftest import wait_for
+from tests.conftest import start_worker, wait_for
 from tests.hotlines.test_escalation import approved_case
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -34,35 +30,13 @@ def sandbox(settings):
     server.stop()
 
 
-def start_worker(sandbox: CyberTiplineSandbox, log_name: str) -> subprocess.Popen:
-    url = urlsplit(settings.DATABASE_URL)._replace(path=f"/{connection.settings_dict['NAME']}")
-    env = dict(
-        os.environ,
-        DATABASE_URL=urlunsplit(url),
-        DEBUG="true",
-        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+def worker_for(sandbox: CyberTiplineSandbox, log_name: str) -> subprocess.Popen:
+    log = open(settings.DATA_DIR / log_name, "w")  # noqa: SIM115 (the child keeps it)
+    return start_worker(
+        log,
+        f"--queues={QUEUE}",
         NCMEC_BASE_URL=sandbox.url,
         ESCALATION_RETRY_BASE_SECONDS="1",
-    )
-    log = open(settings.DATA_DIR / log_name, "w")  # noqa: SIM115 (the child keeps it)
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "casework",
-            "worker",
-            "--pool=solo",
-            f"--queues={QUEUE}",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
     )
 
 
@@ -78,7 +52,7 @@ def start_worker(sandbox: CyberTiplineSandbox, log_name: str) -> subprocess.Pope
 )
 def test_a_killed_worker_leaves_exactly_one_finished_report(sandbox, step, when):
     gate = sandbox.hold(step, when)
-    worker = start_worker(sandbox, f"kill-{step}-{when}.log")
+    worker = worker_for(sandbox, f"kill-{step}-{when}.log")
     try:
         escalation = approved_case(40)  # enqueues on commit, to this test's worker
         assert gate.reached.wait(60), f"the worker never reached {step}"
@@ -86,7 +60,7 @@ def test_a_killed_worker_leaves_exactly_one_finished_report(sandbox, step, when)
         worker.wait(10)
         gate.release()
         # A fresh worker resumes: the sweep re-queues what the killed one had taken.
-        worker = start_worker(sandbox, f"resume-{step}-{when}.log")
+        worker = worker_for(sandbox, f"resume-{step}-{when}.log")
         from casework.escalation import outbox
 
         outbox.enqueue(escalation.pk)
