@@ -9,10 +9,9 @@ import mimetypes
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
-from casework.escalation.models import Escalation, EscalationState
+from casework.escalation.models import Escalation, EscalationFile, EscalationState
 from casework.hotlines.facts import CaseFacts, FileFacts, IpEvent, Person
 from casework.models import AuditEvent, Case, CaseReport, Decision
 from reports import api
@@ -27,8 +26,9 @@ def case_facts(case: Case, *, target: str, include_account_files: bool = False) 
     """Everything about the case a report to `target` may carry."""
     decision = _deciding_decision(case)
     reports = api.reports_with_media(list(case.case_reports.values_list("report_id", flat=True)))
+    other_cases = _other_case_ids(case, reports)
     if include_account_files:
-        reports += _account_reports_not_yet_sent(case, reports, target)
+        reports += _account_reports_not_yet_sent(other_cases, reports, target)
     media = [m for r in reports for m in r.media.all()]
     looked_at = _looked_at([m.pk for m in media])
     labels = decision.media_labels if decision else {}
@@ -53,7 +53,7 @@ def case_facts(case: Case, *, target: str, include_account_files: bool = False) 
         urls=tuple(dict.fromkeys(u for r in reports if (u := r.content.get("url")))),
         reported_users=_people([r.uploader for r in reports]),
         victims=_people([r.victim for r in reports]),
-        prior_reports=_prior_reports(case, reports, target),
+        prior_reports=_prior_reports(other_cases, target),
         additional_info=_summary(reports),
         files=tuple(files),
         jurisdictions=tuple(sorted({r.jurisdiction for r in reports if r.jurisdiction})),
@@ -175,33 +175,39 @@ def _other_case_ids(case: Case, reports) -> list[int]:
     )
 
 
-def _prior_reports(case: Case, reports, target: str) -> tuple[str, ...]:
+def _prior_reports(other_cases: list[int], target: str) -> tuple[str, ...]:
     """The hotline's ids of finished reports on the same account from other cases."""
     rows = Escalation.objects.filter(
-        case_id__in=_other_case_ids(case, reports),
-        target=target,
-        state=EscalationState.FINISHED,
+        case_id__in=other_cases, target=target, state=EscalationState.FINISHED
     ).exclude(hotline_id="")
     return tuple(rows.order_by("finished_at").values_list("hotline_id", flat=True))
 
 
-def _account_reports_not_yet_sent(case: Case, reports, target: str) -> list:
-    """Reports of the same account in other approved CSAM-confirmed cases that no report to
-    this hotline has carried yet."""
+def _account_reports_not_yet_sent(other_cases: list[int], reports, target: str) -> list:
+    """Reports of the same account, on the same platform, in other approved CSAM-confirmed
+    cases, whose files no report to this hotline has carried yet (by that case's own
+    escalation or by an earlier one that included them)."""
     confirmed = Decision.objects.filter(
-        case_id__in=_other_case_ids(case, reports),
+        case_id__in=other_cases,
         verdict=Decision.Verdict.CSAM_CONFIRMED,
         approved_at__isnull=False,
     ).values_list("case_id", flat=True)
-    sent = Escalation.objects.filter(case_id__in=confirmed, target=target).exclude(
-        state=EscalationState.RETRACTED
-    )
-    case_ids = set(confirmed) - set(sent.values_list("case_id", flat=True))
-    report_ids = CaseReport.objects.filter(Q(case_id__in=case_ids)).values_list(
+    report_ids = CaseReport.objects.filter(case_id__in=confirmed).values_list(
         "report_id", flat=True
     )
     platform = reports[0].platform_id if reports else None
-    return [r for r in api.reports_with_media(list(report_ids)) if r.platform_id == platform]
+    candidates = [r for r in api.reports_with_media(list(report_ids)) if r.platform_id == platform]
+    keys = {k for r in candidates for k in _keys_of(r)}
+    carried = set(
+        EscalationFile.objects.filter(escalation__target=target, key__in=keys)
+        .exclude(escalation__state=EscalationState.RETRACTED)
+        .values_list("key", flat=True)
+    )
+    return [r for r in candidates if not _keys_of(r) <= carried]
+
+
+def _keys_of(report) -> set[str]:
+    return {f"media:{m.pk}" for m in report.media.all()} or {f"text:report:{report.pk}"}
 
 
 def _summary(reports) -> str:

@@ -97,7 +97,9 @@ def _has_work(escalation: Escalation) -> bool:
 
 
 def _to_retract(escalation: Escalation) -> list[dict]:
-    return [a for a in escalation.abandoned if a.get("report_id") and not a.get("retracted")]
+    """Abandoned reports still to retract. An entry's "retracted" is True when done (or when
+    its id was never learned), False while to do, None when retracting was given up."""
+    return [a for a in escalation.abandoned if a.get("report_id") and a.get("retracted") is False]
 
 
 def _next(escalation: Escalation, hotline, facts_of) -> bool:
@@ -345,6 +347,8 @@ def _later(escalation: Escalation, answer: Answer) -> bool:
 
 
 def _stop(escalation: Escalation, answer: Answer) -> None:
+    if escalation.state == EscalationState.RETRACTED:
+        return _give_up_retracting(escalation, answer)
     reason = {
         "credentials": "the hotline refused Casework's credentials or account; an admin must "
         "check them",
@@ -363,6 +367,26 @@ def _stop(escalation: Escalation, answer: Answer) -> None:
         actor=ACTOR,
         target=f"case:{escalation.case_id}",
         data=_about(escalation, problem=escalation.problem, outcome=answer.outcome),
+    )
+
+
+def _give_up_retracting(escalation: Escalation, answer: Answer) -> None:
+    """The lead withdrew the escalation and the hotline will not take the retraction: the
+    escalation stays retracted (a retry would send it again), and the problem is shown."""
+    [entry, *_] = _to_retract(escalation)
+    entry["retracted"] = None
+    escalation.problem = (
+        f"retracting report {entry['report_id']} failed: {answer.step} answered "
+        f"HTTP {answer.http_status}, code {answer.code}: {answer.message}. The hotline "
+        "deletes an unfinished report itself within 24 hours."
+    )
+    escalation.save(update_fields=["abandoned", "problem", "updated_at"])
+    log.error("Escalation %s: %s", escalation.pk, escalation.problem)
+    audit.record(
+        "escalation.retract_failed",
+        actor=ACTOR,
+        target=f"case:{escalation.case_id}",
+        data=_about(escalation, report_id=entry["report_id"], problem=escalation.problem),
     )
 
 

@@ -10,45 +10,17 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from casework import roles
-from casework.cases import claims, decisions, evidence, filing
-from casework.escalation import actions, outbox
+from casework.cases import decisions, filing
+from casework.escalation import actions, outbox, tasks
 from casework.escalation.models import Escalation
 from casework.hotlines.ncmec import schema
-from casework.hotlines.ncmec.sandbox import CyberTiplineSandbox, parse_faults
+from casework.hotlines.ncmec.sandbox_faults import parse_faults
 from casework.models import AuditEvent, Case
 from reports.tokens import create_intake_token
 from tests.helpers import make_user, signed_in, stored_image
+from tests.hotlines.escalations import approved_case
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sandbox(settings):
-    server = CyberTiplineSandbox(
-        username=settings.NCMEC_USERNAME, password=settings.NCMEC_PASSWORD
-    ).start()
-    settings.NCMEC_BASE_URL = server.url
-    yield server
-    server.stop()
-
-
-def approved_case(n: int = 1, *, reveal: bool = False, **report_fields) -> Escalation:
-    fields = {"jurisdiction": "US", "uploader": {"id": f"acct-{n}", "screen_name": "someone"}}
-    media, _ = stored_image(n, f"ext-{n}", **(fields | report_fields))
-    case = filing.file_report(media.report_id)
-    reviewer = make_user(f"rev-{n}", roles.REVIEWER)
-    lead = make_user(f"lead-{n}", roles.ESCALATION_LEAD)
-    claims.claim_next_case(user=reviewer, queue=case.queue)
-    if reveal:
-        evidence.reveal_media(case_id=case.pk, media_id=media.pk, user=reviewer)
-    decisions.record_decision(
-        case_id=case.pk,
-        user=reviewer,
-        verdict="csam_confirmed",
-        media_labels={str(media.pk): {"industry": "A1", "annotations": ["generativeAi"]}},
-    )
-    decisions.approve_decision(case_id=case.pk, lead=lead)
-    return Escalation.objects.get(case=case, target="ncmec")
 
 
 def test_an_approved_case_ends_as_one_finished_report(sandbox, settings):
@@ -193,3 +165,35 @@ def test_the_preview_prints_the_documents_and_sends_nothing(sandbox):
     assert Case.objects.get(pk=case.pk).status == "new"
     with pytest.raises(CommandError, match="no case"):
         call_command("escalation_preview", "999999")
+
+
+def test_a_retracted_escalation_retracts_its_open_report(sandbox):
+    escalation = approved_case(13)
+    sandbox.set_faults("finish=503")
+    assert outbox.drive(escalation.pk) == "submitted"
+    lead = make_user("withdrawer", roles.ESCALATION_LEAD)
+    actions.retract(escalation_id=escalation.pk, lead=lead, reason="platform already reported")
+    sandbox.set_faults("")
+    assert outbox.drive(escalation.pk) == "retracted"
+    assert [r.state for r in sandbox.reports.values()] == ["retracted"]
+    assert tasks.drive_due_escalations() == 0
+
+
+def test_a_retraction_the_hotline_keeps_refusing_stays_retracted_and_shows(sandbox, settings):
+    settings.ESCALATION_MAX_ATTEMPTS = 2
+    escalation = approved_case(14)
+    sandbox.set_faults("finish=503")
+    outbox.drive(escalation.pk)
+    lead = make_user("withdrawer", roles.ESCALATION_LEAD)
+    actions.retract(escalation_id=escalation.pk, lead=lead, reason="sent in error")
+    sandbox.set_faults("retract=503")
+    for _ in range(3):
+        Escalation.objects.filter(pk=escalation.pk).update(next_attempt_at=None)
+        state = outbox.drive(escalation.pk)
+    assert state == "retracted"  # never needs_attention, which a retry would send again
+    escalation.refresh_from_db()
+    assert "retracting report" in escalation.problem and "24 hours" in escalation.problem
+    assert AuditEvent.objects.filter(action="escalation.retract_failed").count() == 1
+    assert tasks.drive_due_escalations() == 0  # given up: the hotline deletes it unfinished
+    with pytest.raises(decisions.CaseActionRefused):
+        actions.retry(escalation_id=escalation.pk, lead=lead)

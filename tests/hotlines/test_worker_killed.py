@@ -12,22 +12,17 @@ from django.conf import settings
 from casework.escalation.models import Escalation
 from casework.hotlines.ncmec.sandbox import CyberTiplineSandbox
 from tests.conftest import start_worker, wait_for
-from tests.hotlines.test_escalation import approved_case
+from tests.hotlines.escalations import approved_case
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 QUEUE = "escalation-kill-test"
 
 
 @pytest.fixture
-def sandbox(settings):
-    server = CyberTiplineSandbox(
-        username=settings.NCMEC_USERNAME, password=settings.NCMEC_PASSWORD
-    ).start()
-    settings.NCMEC_BASE_URL = server.url
+def sandbox(sandbox, settings):
     settings.ESCALATION_QUEUE = QUEUE
     settings.ESCALATION_RETRY_BASE_SECONDS = 1
-    yield server
-    server.stop()
+    return sandbox
 
 
 def worker_for(sandbox: CyberTiplineSandbox, log_name: str) -> subprocess.Popen:

@@ -1,13 +1,11 @@
 """A local server that speaks NCMEC's CyberTipline Reporting API, for tests, benchmarks and
-the development run: the same paths under /ispws, Basic auth, NCMEC's XML answers and codes,
-schema validation of every document (the validator's message in the answer), report state
-(open / finished / retracted, files per report), and injected faults.
-
-Faults: ``step=fault[@when]`` items, comma-separated; step is status, submit, upload,
-fileinfo, finish, retract or ``*``; fault is 500, 503, 401, ``drop`` (close without
-processing), ``drop-after`` (process, then close without answering) or ``code:NNNN``; when
-is ``always`` (default), ``once``, a count N, or ``P%``. Its limits: state is in memory,
-and unfinished reports are not deleted after NCMEC's 1 h / 24 h.
+the development run: the same paths under /ispws (status, xsd, submit, upload, fileinfo,
+finish, retract), Basic auth, NCMEC's XML answers and codes, schema validation of every
+document (the validator's message in the answer), report state (open / finished /
+retracted, files per report), NCMEC's deletion of unfinished reports (24 h after opening,
+1 h after the last change), and injected faults (sandbox_faults). ``GET /_sandbox/reports``
+(outside /ispws, no auth) lists the reports as JSON for benchmarks and people watching a
+run. Its limit: state is in memory, gone when it stops.
 """
 
 from __future__ import annotations
@@ -17,17 +15,24 @@ import contextlib
 import email.parser
 import email.policy
 import hashlib
+import json
 import random
 import secrets
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from casework.hotlines.ncmec import schema
+from casework.hotlines.ncmec.sandbox_faults import STEPS, Gate, parse_faults
 
-STEPS = {"status", "submit", "upload", "fileinfo", "finish", "retract", "*"}
+# NCMEC deletes a report that is not finished this long after it was opened, or after the
+# last change to it.
+OPEN_LIFETIME = 24 * 3600
+IDLE_LIFETIME = 3600
 
 
 @dataclass
@@ -44,54 +49,22 @@ class SandboxReport:
     id: int
     state: str
     xml: str
+    opened_at: float
+    changed_at: float
     files: dict[str, SandboxFile] = field(default_factory=dict)
 
-
-class Gate:
-    """Holds the next request of one step, before or after it is processed, until released:
-    a test kills the client at that exact point."""
-
-    def __init__(self, step: str, when: str) -> None:
-        self.step, self.when = step, when
-        self.reached = threading.Event()
-        self._released = threading.Event()
-
-    def release(self) -> None:
-        self._released.set()
-
-    def wait(self) -> None:
-        self.reached.set()
-        self._released.wait(timeout=60)
-
-
-@dataclass
-class Fault:
-    step: str
-    kind: str
-    remaining: int | None  # None: always, or by chance
-    chance: float = 1.0
-
-
-def parse_faults(spec: str) -> list[Fault]:
-    faults = []
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        step, _, rest = part.partition("=")
-        kind, _, when = rest.partition("@")
-        valid_kind = kind in {"500", "503", "401", "drop", "drop-after"} or (
-            kind.startswith("code:") and kind[5:].isdigit()
-        )
-        if step not in STEPS or not valid_kind:
-            raise ValueError(f"bad fault {part!r}: use step=fault[@when]")
-        when = when or "always"
-        if when == "always":
-            faults.append(Fault(step, kind, None))
-        elif when == "once" or when.isdigit():
-            faults.append(Fault(step, kind, 1 if when == "once" else int(when)))
-        elif when.endswith("%") and when[:-1].replace(".", "", 1).isdigit():
-            faults.append(Fault(step, kind, None, float(when[:-1]) / 100))
-        else:
-            raise ValueError(f"bad fault {part!r}: when is always, once, N or P%")
-    return faults
+    def summary(self) -> dict:
+        files = [
+            {
+                "file_id": f.file_id,
+                "md5": f.md5,
+                "size": f.size,
+                "filename": f.filename,
+                "details": f.details_xml is not None,
+            }
+            for f in self.files.values()
+        ]
+        return {"id": self.id, "state": self.state, "opened_at": self.opened_at, "files": files}
 
 
 def answer(code: int, description: str, **ids: str) -> str:
@@ -113,6 +86,8 @@ class CyberTiplineSandbox:
         password: str = "sandbox",  # noqa: S107 (a local sandbox's demo credential)
         faults: str = "",
         seed: int = 0,
+        hang_seconds: float = 120.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.username, self.password = username, password
         self.reports: dict[int, SandboxReport] = {}
@@ -120,6 +95,9 @@ class CyberTiplineSandbox:
         self.lock = threading.Lock()
         self.random = random.Random(seed)  # noqa: S311 (repeatable fault runs, not secrets)
         self.faults = parse_faults(faults)
+        self.hang_seconds = hang_seconds  # how long a timeout fault holds a request
+        self.clock = clock
+        self.expired: list[int] = []
         self._next_id = 100001
         self.gates: list[Gate] = []
         self.server = ThreadingHTTPServer((host, port), _handler(self))
@@ -182,8 +160,15 @@ class CyberTiplineSandbox:
 
     # --- The protocol ---------------------------------------------------------------------
 
+    def summary(self) -> dict:
+        with self.lock:
+            self._expire()
+            reports = [r.summary() for r in self.reports.values()]
+            return {"reports": reports, "expired": list(self.expired)}
+
     def handle(self, step: str, body: bytes, content_type: str) -> str:
         with self.lock:
+            self._expire()
             if step == "submit":
                 return self._submit(body)
             if step == "upload":
@@ -198,10 +183,21 @@ class CyberTiplineSandbox:
             return answer(4110, "Malformed XML")
         if problems or schema.parse(body).tag != "report":
             return answer(4100, "Validation failed: " + "; ".join(problems or ["not a report"]))
-        report = SandboxReport(self._next_id, "open", body.decode())
+        now = self.clock()
+        report = SandboxReport(self._next_id, "open", body.decode(), now, now)
         self.reports[report.id] = report
         self._next_id += 1
         return answer(0, "Success", reportId=str(report.id))
+
+    def _expire(self) -> None:
+        now = self.clock()
+        for report in list(self.reports.values()):
+            stale = (
+                now - report.opened_at > OPEN_LIFETIME or now - report.changed_at > IDLE_LIFETIME
+            )
+            if report.state == "open" and stale:
+                del self.reports[report.id]
+                self.expired.append(report.id)
 
     def _report(self, report_id: str) -> tuple[SandboxReport | None, str | None]:
         report = self.reports.get(int(report_id)) if report_id.strip().isdigit() else None
@@ -229,6 +225,7 @@ class CyberTiplineSandbox:
         md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
         file = SandboxFile(secrets.token_hex(16), md5, len(data), filename)
         report.files[file.file_id] = file
+        report.changed_at = self.clock()
         return answer(0, "Success", reportId=str(report.id), fileId=file.file_id, hash=file.md5)
 
     def _fileinfo(self, body: bytes) -> str:
@@ -245,6 +242,7 @@ class CyberTiplineSandbox:
         if file is None:
             return answer(5002, "File does not exist")
         file.details_xml = body.decode()
+        report.changed_at = self.clock()
         return answer(0, "Success", reportId=str(report.id))
 
     def _close(self, step: str, report_id: str) -> str:
@@ -282,19 +280,34 @@ def _handler(sandbox: CyberTiplineSandbox) -> type[BaseHTTPRequestHandler]:
             expected = base64.b64encode(f"{sandbox.username}:{sandbox.password}".encode())
             return self.headers.get("Authorization", "") == f"Basic {expected.decode()}"
 
+        def _drop(self) -> None:
+            self.close_connection = True
+
+        def _hang(self) -> None:
+            time.sleep(sandbox.hang_seconds)
+            self._drop()
+
         def _serve(self, method: str) -> None:
-            step = self.path.removeprefix("/ispws/").split("?")[0]
+            path = self.path.split("?")[0]
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            wanted = "GET" if step == "status" else "POST"
-            if not self.path.startswith("/ispws/") or step not in STEPS - {"*"}:
+            if path == "/_sandbox/reports" and method == "GET":
+                data = json.dumps(sandbox.summary(), indent=1).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            step = path.removeprefix("/ispws/")
+            wanted = "GET" if step in ("status", "xsd") else "POST"
+            if not path.startswith("/ispws/") or step not in STEPS - {"*"}:
                 return self._send(404, answer(4000, "Not found"))
             if method != wanted:
                 return self._send(405, answer(4000, "Method not allowed"))
             fault = sandbox.fault_for(step)
-            if fault == "drop":
+            if fault in ("drop", "timeout"):
                 sandbox.calls.append((step, 0))
-                self.close_connection = True
-                return
+                return self._hang() if fault == "timeout" else self._drop()
             if fault == "401" or not self._authorised():
                 sandbox.calls.append((step, 401))
                 challenge = {"WWW-Authenticate": 'Basic realm="ESP Web Services"'}
@@ -308,8 +321,10 @@ def _handler(sandbox: CyberTiplineSandbox) -> type[BaseHTTPRequestHandler]:
             if gate := sandbox.gate_for(step, "before"):
                 gate.wait()  # then dropped unprocessed, as if it had never arrived
                 sandbox.calls.append((step, 0))
-                self.close_connection = True
-                return
+                return self._drop()
+            if step == "xsd":
+                sandbox.calls.append((step, 200))
+                return self._send(200, schema.SCHEMA_PATH.read_text())
             if step == "status":
                 text = f"Remote User : {sandbox.username}, Remote Ip : {self.client_address[0]}"
                 result = answer(0, text)
@@ -317,10 +332,9 @@ def _handler(sandbox: CyberTiplineSandbox) -> type[BaseHTTPRequestHandler]:
                 result = sandbox.handle(step, body, self.headers.get("Content-Type", ""))
             if gate := sandbox.gate_for(step, "after"):
                 gate.wait()
-            if fault == "drop-after":
+            if fault in ("drop-after", "timeout-after"):
                 sandbox.calls.append((step, 0))
-                self.close_connection = True
-                return
+                return self._hang() if fault == "timeout-after" else self._drop()
             sandbox.calls.append((step, 200))
             # The client may be gone (a test killed it): then there is nobody to answer.
             with contextlib.suppress(OSError):
