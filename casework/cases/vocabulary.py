@@ -12,7 +12,8 @@ INDUSTRY_CLASSIFICATIONS = api.INDUSTRY_CATEGORIES
 IWF_CATEGORIES = api.IWF_CATEGORIES
 # NCMEC CyberTipline incident types, as its schema lists them.
 INCIDENT_TYPES = documents.INCIDENT_TYPES
-# NCMEC CyberTipline file annotations.
+# NCMEC CyberTipline file annotations, in the order of their keys on the case page (g p i h
+# v b l y m o); the documents emit them in the schema's order (documents.FILE_ANNOTATIONS).
 FILE_ANNOTATIONS = (
     "generativeAi",
     "possibleSelfProduction",

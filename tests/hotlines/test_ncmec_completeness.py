@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
+from casework.cases import vocabulary
 from casework.hotlines.facts import Person
 from casework.hotlines.ncmec import documents, schema
 from casework.hotlines.ncmec.documents import (
@@ -158,6 +159,9 @@ def test_the_reporter_comes_from_the_settings(settings):
 # -- the schema's vocabulary -------------------------------------------------------------
 
 
+FILE_ANNOTATIONS_XPATH = "//xs:complexType[@name='fileAnnotations']//xs:element/@name"
+
+
 def _xsd_names(xpath: str) -> list[str]:
     xsd = etree.parse(str(schema.SCHEMA_PATH))
     return xsd.xpath(xpath, namespaces={"xs": "http://www.w3.org/2001/XMLSchema"})
@@ -172,6 +176,10 @@ def _xsd_names(xpath: str) -> list[str]:
             "//xs:complexType[@name='reportAnnotations']//xs:element/@name",
         ),
         (documents.FILE_ANNOTATIONS, "//xs:complexType[@name='fileAnnotations']//xs:element/@name"),
+        (
+            vocabulary.FILE_ANNOTATIONS,
+            "//xs:complexType[@name='fileAnnotations']//xs:element/@name",
+        ),
         (
             documents.INDUSTRY_CLASSIFICATIONS,
             "//xs:simpleType[@name='fileClassification']//xs:enumeration/@value",

@@ -20,11 +20,19 @@ class CyberTipline:
     opens_reports = True
 
     def __init__(self, client: CyberTiplineClient | None = None) -> None:
-        self.client = client or CyberTiplineClient()
+        self._client = client
         self.reporter = documents.Reporter.from_settings()
 
+    @property
+    def client(self) -> CyberTiplineClient:
+        """Made on first use: checking or previewing a report opens no HTTP session."""
+        if self._client is None:
+            self._client = CyberTiplineClient()
+        return self._client
+
     def close(self) -> None:
-        self.client.close()
+        if self._client is not None:
+            self._client.close()
 
     def problems(self, facts: CaseFacts) -> list[str]:
         """What would make NCMEC refuse the report or treat it as incomplete."""
