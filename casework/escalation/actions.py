@@ -12,7 +12,7 @@ from django.utils import timezone
 from casework import audit, hotlines, permissions
 from casework.cases.errors import CaseActionRefused
 from casework.escalation import facts as gathering
-from casework.escalation import outbox, routing, status
+from casework.escalation import queueing, routing, status
 from casework.escalation.models import Escalation, EscalationDocument, EscalationState
 from casework.hotlines import Document
 from casework.models import Case, Decision
@@ -65,7 +65,7 @@ def open_escalations(
     )
     status.settle_case(case.pk)
     for escalation in escalations:
-        transaction.on_commit(lambda pk=escalation.pk: outbox.enqueue(pk))
+        transaction.on_commit(lambda pk=escalation.pk: queueing.enqueue(pk))
     return escalations
 
 
@@ -124,7 +124,7 @@ def retry(*, escalation_id: int, lead: Any) -> Escalation:
             data={"escalation": escalation.pk, "target": escalation.target, "problem": problem},
         )
         status.settle_case(escalation.case_id)
-        transaction.on_commit(lambda: outbox.enqueue(escalation.pk))
+        transaction.on_commit(lambda: queueing.enqueue(escalation.pk))
     return escalation
 
 
@@ -165,7 +165,7 @@ def retract(*, escalation_id: int, lead: Any, reason: str) -> Escalation:
             },
         )
         status.settle_case(escalation.case_id)
-        transaction.on_commit(lambda: outbox.enqueue(escalation.pk))
+        transaction.on_commit(lambda: queueing.enqueue(escalation.pk))
     return escalation
 
 

@@ -7,7 +7,7 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
-from casework.escalation import outbox
+from casework.escalation import outbox, queueing
 from casework.escalation.models import IS_DUE, Escalation, EscalationState
 
 
@@ -27,5 +27,5 @@ def drive_due_escalations() -> int:
     ).values_list("pk", flat=True)[:1000]
     ids = list(due)
     for escalation_id in ids:
-        outbox.enqueue(escalation_id)
+        queueing.enqueue(escalation_id)
     return len(ids)

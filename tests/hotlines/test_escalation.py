@@ -11,7 +11,7 @@ from django.test import Client
 
 from casework import roles
 from casework.cases import decisions, filing
-from casework.escalation import actions, outbox, tasks
+from casework.escalation import actions, failures, outbox, tasks
 from casework.escalation.models import Escalation
 from casework.hotlines.ncmec import schema
 from casework.hotlines.ncmec.sandbox_faults import parse_faults
@@ -112,7 +112,7 @@ def test_server_trouble_retries_with_backoff_then_needs_attention(sandbox, setti
         state = outbox.drive(escalation.pk)
     assert state == "needs_attention"
     assert escalation.attempts.count() == 3
-    assert outbox.backoff(1).total_seconds() < outbox.backoff(3).total_seconds()
+    assert failures.backoff(1).total_seconds() < failures.backoff(3).total_seconds()
 
 
 def test_a_follow_up_on_the_same_account_names_the_earlier_report(sandbox):

@@ -56,9 +56,9 @@ def test_a_killed_worker_leaves_exactly_one_finished_report(sandbox, step, when)
         gate.release()
         # A fresh worker resumes: the sweep re-queues what the killed one had taken.
         worker = worker_for(sandbox, f"resume-{step}-{when}.log")
-        from casework.escalation import outbox
+        from casework.escalation import queueing
 
-        outbox.enqueue(escalation.pk)
+        queueing.enqueue(escalation.pk)
         wait_for(
             lambda: Escalation.objects.get(pk=escalation.pk).state == "finished",
             timeout=60,
