@@ -20,11 +20,14 @@ class Command(flush.Command):
             raise CommandError("flush would empty the audit log: refused with DEBUG off.")
         if not owner:
             return super().handle(**options)
-        options["database"] = owner
-        with connections[owner].cursor() as cursor:
-            cursor.execute("SET casework.audit_truncate = 'allowed'")
+        # A connection of its own: a test that only uses the default alias has the owner's
+        # shared connection switched off, and this session's setting must not outlive it.
+        shared, own = connections[owner], connections.create_connection(owner)
+        connections[owner] = own
         try:
-            return super().handle(**options)
+            with own.cursor() as cursor:
+                cursor.execute("SET casework.audit_truncate = 'allowed'")
+            return super().handle(**options | {"database": owner})
         finally:
-            with connections[owner].cursor() as cursor:
-                cursor.execute("RESET casework.audit_truncate")
+            connections[owner] = shared
+            own.close()
