@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
@@ -13,7 +12,14 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from reports import selectors
-from reports.intake import IntakeRefused, Upload, raw_payload, receive_report, validate
+from reports.intake import (
+    IntakeRefused,
+    Upload,
+    raw_payload,
+    read_json,
+    receive_report,
+    validate,
+)
 from reports.limits import too_large
 from reports.schemas import ErrorsOut, ReceivedOut, ReportIn, ReportOut
 from reports.tokens import platform_for_token
@@ -52,12 +58,7 @@ def unauthorized(request: HttpRequest, exc: Exception) -> JsonResponse:
 def _document_and_uploads(request: HttpRequest) -> tuple[Any, list[Upload]]:
     content_type = request.content_type or ""
     if content_type == "application/json":
-        try:
-            return json.loads(request.body), []
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise IntakeRefused(
-                400, [{"field": "body", "message": f"is not valid JSON: {exc}"}]
-            ) from exc
+        return read_json(request.body, "body", 400), []
     if content_type == "multipart/form-data":
         return _multipart(request)
     raise IntakeRefused(
@@ -78,9 +79,9 @@ def _multipart(request: HttpRequest) -> tuple[dict[str, Any], list[Upload]]:
         value = request.POST[name]
         if name in OBJECT_FIELDS:
             try:
-                document[name] = json.loads(value)
-            except json.JSONDecodeError:
-                problems.append({"field": name, "message": "must be a JSON object"})
+                document[name] = read_json(value, name, 422, "must be a JSON object")
+            except IntakeRefused as refused:
+                problems += refused.errors
         elif name == "media":
             problems.append({"field": "media", "message": "must be sent as files"})
         else:
