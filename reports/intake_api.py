@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
-from ninja import NinjaAPI, Status
-from ninja.errors import AuthenticationError
+from ninja import NinjaAPI, Path, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from reports import selectors
 from reports.intake import (
     IntakeRefused,
     Upload,
+    field_path,
     raw_payload,
     read_json,
     receive_report,
@@ -24,6 +26,9 @@ from reports.limits import too_large
 from reports.schemas import ErrorsOut, ReceivedOut, ReportIn, ReportOut
 from reports.tokens import platform_for_token
 
+log = logging.getLogger(__name__)
+
+MAX_REPORT_ID = 2**63 - 1  # PostgreSQL's bigint
 OBJECT_FIELDS = {"content", "uploader", "reporter", "victim", "classifier"}
 
 
@@ -53,6 +58,32 @@ def unauthorized(request: HttpRequest, exc: Exception) -> JsonResponse:
     )
     response["WWW-Authenticate"] = "Bearer"
     return response
+
+
+@api.exception_handler(ValidationError)
+def invalid_parameters(request: HttpRequest, exc: ValidationError) -> JsonResponse:
+    """A path or query parameter Ninja could not read, named as the body's fields are."""
+    return errors(
+        422, [{"field": field_path(tuple(e["loc"][1:])), "message": e["msg"]} for e in exc.errors]
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> JsonResponse:
+    return errors(exc.status_code, [{"field": "request", "message": str(exc)}])
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Exception) -> JsonResponse:
+    return errors(404, [{"field": "path", "message": "not found"}])
+
+
+@api.exception_handler(Exception)
+def unexpected(request: HttpRequest, exc: Exception) -> JsonResponse:
+    """The last line: a bug answers a JSON 500 without detail, DEBUG or not; the log has it."""
+    log.error("unexpected error answering %s %s", request.method, request.path, exc_info=exc)
+    message = "Casework could not answer this request; the error is logged"
+    return errors(500, [{"field": "request", "message": message}])
 
 
 def _document_and_uploads(request: HttpRequest) -> tuple[Any, list[Upload]]:
@@ -143,8 +174,12 @@ def post_report(request: HttpRequest):
     return Status(201 if created else 200, {"id": report.pk, "status": report.status})
 
 
-@api.get("/reports/{report_id}", response={200: ReportOut, 404: ErrorsOut}, summary="Read a report")
-def get_report(request: HttpRequest, report_id: int):
+@api.get(
+    "/reports/{report_id}",
+    response={200: ReportOut, 404: ErrorsOut},
+    summary="Read a report",
+)
+def get_report(request: HttpRequest, report_id: int = Path(..., ge=1, le=MAX_REPORT_ID)):
     report = selectors.report_for_platform(report_id, request.auth)
     if report is None:
         return Status(
