@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Path, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 
 from reports import selectors
@@ -23,13 +24,20 @@ from reports.intake import (
     validate,
 )
 from reports.limits import too_large
-from reports.schemas import ErrorsOut, ReceivedOut, ReportIn, ReportOut
+from reports.schemas import (
+    FORM_JSON_FIELDS,
+    ErrorsOut,
+    ReceivedOut,
+    ReportOut,
+    request_body_openapi,
+)
 from reports.tokens import platform_for_token
 
 log = logging.getLogger(__name__)
 
 MAX_REPORT_ID = 2**63 - 1  # PostgreSQL's bigint
-OBJECT_FIELDS = {"content", "uploader", "reporter", "victim", "classifier"}
+
+REQUEST_BODY, REQUEST_COMPONENTS = request_body_openapi()
 
 
 class IntakeTokenAuth(HttpBearer):
@@ -37,7 +45,18 @@ class IntakeTokenAuth(HttpBearer):
         return platform_for_token(token)
 
 
-api = NinjaAPI(
+class IntakeAPI(NinjaAPI):
+    """Ninja's API, its OpenAPI document also holding the request body's component schemas."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["components"]["schemas"].update(REQUEST_COMPONENTS)
+        return schema
+
+
+api = IntakeAPI(
     title="Casework intake API",
     version="1",
     urls_namespace="api-v1",
@@ -108,7 +127,7 @@ def _multipart(request: HttpRequest) -> tuple[dict[str, Any], list[Upload]]:
     problems: list[dict[str, str]] = []
     for name in request.POST:
         value = request.POST[name]
-        if name in OBJECT_FIELDS:
+        if name in FORM_JSON_FIELDS:
             try:
                 document[name] = read_json(value, name, 422, "must be a JSON object")
             except IntakeRefused as refused:
@@ -137,22 +156,9 @@ def _multipart(request: HttpRequest) -> tuple[dict[str, Any], list[Upload]]:
         413: ErrorsOut,
         415: ErrorsOut,
         422: ErrorsOut,
+        500: ErrorsOut,
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": ReportIn.model_json_schema()},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "description": "The same fields as form fields (content, uploader, "
-                        "reporter, victim and classifier as JSON text), files in 'media'.",
-                    }
-                },
-            },
-        }
-    },
+    openapi_extra={"requestBody": REQUEST_BODY},
     summary="Send a report",
 )
 def post_report(request: HttpRequest):
@@ -176,7 +182,7 @@ def post_report(request: HttpRequest):
 
 @api.get(
     "/reports/{report_id}",
-    response={200: ReportOut, 404: ErrorsOut},
+    response={200: ReportOut, 401: ErrorsOut, 404: ErrorsOut, 422: ErrorsOut, 500: ErrorsOut},
     summary="Read a report",
 )
 def get_report(request: HttpRequest, report_id: int = Path(..., ge=1, le=MAX_REPORT_ID)):

@@ -211,3 +211,73 @@ class ErrorItem(BaseModel):
 
 class ErrorsOut(BaseModel):
     errors: list[ErrorItem]
+
+
+# --- The request body as OpenAPI documents it ---------------------------------------------
+
+COMPONENT_REF = "#/components/schemas/{model}"
+# In a multipart request these fields are form fields holding the object as JSON text.
+FORM_JSON_FIELDS = ("content", "uploader", "reporter", "victim", "classifier")
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": COMPONENT_REF.format(model=name)}
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A property schema without its null branch: a form field is absent, never null."""
+    branches = [b for b in schema.get("anyOf", ()) if b.get("type") != "null"]
+    if len(branches) != 1:
+        return schema
+    rest = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
+    return {**rest, **branches[0]}
+
+
+def _form_schema(document: dict[str, Any]) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for name, schema in document["properties"].items():
+        field = _not_null(schema)
+        if name in FORM_JSON_FIELDS:
+            field = {
+                "title": field.get("title", name),
+                "description": "the object as JSON text",
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": field["$ref"]},
+            }
+        elif name == "child_in_imminent_danger":
+            field = {**field, "type": "string", "enum": ["true", "false"], "default": "false"}
+        elif name == "media":
+            field = {
+                "title": "Media",
+                "description": "the files, one part each",
+                "type": "array",
+                "items": {"type": "string", "format": "binary"},
+            }
+        properties[name] = field
+    return {
+        "title": "ReportForm",
+        "description": "The report as multipart/form-data: the same fields as form fields, "
+        "the files in parts named media.",
+        "type": "object",
+        "properties": properties,
+        "required": document["required"],
+        "additionalProperties": False,
+    }
+
+
+def request_body_openapi() -> tuple[dict[str, Any], dict[str, Any]]:
+    """POST /reports' requestBody for OpenAPI, and the component schemas it refers to (every
+    reference points into #/components/schemas, where client generators look)."""
+    document = ReportIn.model_json_schema(ref_template=COMPONENT_REF)
+    components = document.pop("$defs")
+    components["ReportIn"] = document
+    components["ReportForm"] = _form_schema(document)
+    body = {
+        "required": True,
+        "content": {
+            "application/json": {"schema": _ref("ReportIn")},
+            "multipart/form-data": {"schema": _ref("ReportForm")},
+        },
+    }
+    return body, components
