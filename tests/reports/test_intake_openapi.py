@@ -160,7 +160,7 @@ SCHEMATHESIS_RUNS = [
 def hypothesis_settings(examples: int) -> settings:
     return settings(
         max_examples=examples,
-        database=None,  # nothing written to the work tree
+        database=None,  # no example database: each run stands alone
         derandomize=True,  # the same requests every run: a failure here is never a fluke
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
