@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,41 @@ class IntakeRefused(Exception):
         super().__init__(errors)
         self.status = status
         self.errors = errors
+
+
+# No field takes an integer longer than this; a longer one is read as a value no field accepts,
+# so the error names its field (Python's int() refuses over 4300 digits, and slowly).
+MAX_INTEGER_DIGITS = 40
+
+
+class OversizedInteger:
+    """An integer literal of more than MAX_INTEGER_DIGITS digits, left unconverted."""
+
+    def __init__(self, digits: str):
+        self.digits = len(digits)
+
+
+def _integer(literal: str) -> int | OversizedInteger:
+    if len(literal) > MAX_INTEGER_DIGITS:
+        return OversizedInteger(literal)
+    return int(literal)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def read_json(text: str | bytes, field: str, status: int, message: str | None = None) -> Any:
+    """Parse JSON from a client or refuse it naming field: with status and message (by default
+    the parser's complaint) when it is not JSON or uses NaN or Infinity, with 422 when it nests
+    deeper than Python can read."""
+    try:
+        return json.loads(text, parse_int=_integer, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise IntakeRefused(422, [{"field": field, "message": "is nested too deeply"}]) from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN and Infinity
+        problem = message or f"is not valid JSON: {exc}"
+        raise IntakeRefused(status, [{"field": field, "message": problem}]) from None
 
 
 def field_path(loc: tuple[Any, ...]) -> str:

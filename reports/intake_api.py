@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
-import json
+import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
-from ninja import NinjaAPI, Status
-from ninja.errors import AuthenticationError
+from ninja import NinjaAPI, Path, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 
 from reports import selectors
-from reports.intake import IntakeRefused, Upload, raw_payload, receive_report, validate
+from reports.intake import (
+    IntakeRefused,
+    Upload,
+    field_path,
+    raw_payload,
+    read_json,
+    receive_report,
+    validate,
+)
 from reports.limits import too_large
-from reports.schemas import ErrorsOut, ReceivedOut, ReportIn, ReportOut
+from reports.schemas import (
+    FORM_JSON_FIELDS,
+    ErrorsOut,
+    ReceivedOut,
+    ReportOut,
+    request_body_openapi,
+)
 from reports.tokens import platform_for_token
 
-OBJECT_FIELDS = {"content", "uploader", "reporter", "victim", "classifier"}
+log = logging.getLogger(__name__)
+
+MAX_REPORT_ID = 2**63 - 1  # PostgreSQL's bigint
+
+REQUEST_BODY, REQUEST_COMPONENTS = request_body_openapi()
 
 
 class IntakeTokenAuth(HttpBearer):
@@ -26,7 +45,18 @@ class IntakeTokenAuth(HttpBearer):
         return platform_for_token(token)
 
 
-api = NinjaAPI(
+class IntakeAPI(NinjaAPI):
+    """Ninja's API, its OpenAPI document also holding the request body's component schemas."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["components"]["schemas"].update(REQUEST_COMPONENTS)
+        return schema
+
+
+api = IntakeAPI(
     title="Casework intake API",
     version="1",
     urls_namespace="api-v1",
@@ -49,15 +79,36 @@ def unauthorized(request: HttpRequest, exc: Exception) -> JsonResponse:
     return response
 
 
+@api.exception_handler(ValidationError)
+def invalid_parameters(request: HttpRequest, exc: ValidationError) -> JsonResponse:
+    """A path or query parameter Ninja could not read, named as the body's fields are."""
+    return errors(
+        422, [{"field": field_path(tuple(e["loc"][1:])), "message": e["msg"]} for e in exc.errors]
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> JsonResponse:
+    return errors(exc.status_code, [{"field": "request", "message": str(exc)}])
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Exception) -> JsonResponse:
+    return errors(404, [{"field": "path", "message": "not found"}])
+
+
+@api.exception_handler(Exception)
+def unexpected(request: HttpRequest, exc: Exception) -> JsonResponse:
+    """The last line: a bug answers a JSON 500 without detail, DEBUG or not; the log has it."""
+    log.error("unexpected error answering %s %s", request.method, request.path, exc_info=exc)
+    message = "Casework could not answer this request; the error is logged"
+    return errors(500, [{"field": "request", "message": message}])
+
+
 def _document_and_uploads(request: HttpRequest) -> tuple[Any, list[Upload]]:
     content_type = request.content_type or ""
     if content_type == "application/json":
-        try:
-            return json.loads(request.body), []
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise IntakeRefused(
-                400, [{"field": "body", "message": f"is not valid JSON: {exc}"}]
-            ) from exc
+        return read_json(request.body, "body", 400), []
     if content_type == "multipart/form-data":
         return _multipart(request)
     raise IntakeRefused(
@@ -76,11 +127,11 @@ def _multipart(request: HttpRequest) -> tuple[dict[str, Any], list[Upload]]:
     problems: list[dict[str, str]] = []
     for name in request.POST:
         value = request.POST[name]
-        if name in OBJECT_FIELDS:
+        if name in FORM_JSON_FIELDS:
             try:
-                document[name] = json.loads(value)
-            except json.JSONDecodeError:
-                problems.append({"field": name, "message": "must be a JSON object"})
+                document[name] = read_json(value, name, 422, "must be a JSON object")
+            except IntakeRefused as refused:
+                problems += refused.errors
         elif name == "media":
             problems.append({"field": "media", "message": "must be sent as files"})
         else:
@@ -105,22 +156,9 @@ def _multipart(request: HttpRequest) -> tuple[dict[str, Any], list[Upload]]:
         413: ErrorsOut,
         415: ErrorsOut,
         422: ErrorsOut,
+        500: ErrorsOut,
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": ReportIn.model_json_schema()},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "description": "The same fields as form fields (content, uploader, "
-                        "reporter, victim and classifier as JSON text), files in 'media'.",
-                    }
-                },
-            },
-        }
-    },
+    openapi_extra={"requestBody": REQUEST_BODY},
     summary="Send a report",
 )
 def post_report(request: HttpRequest):
@@ -142,8 +180,12 @@ def post_report(request: HttpRequest):
     return Status(201 if created else 200, {"id": report.pk, "status": report.status})
 
 
-@api.get("/reports/{report_id}", response={200: ReportOut, 404: ErrorsOut}, summary="Read a report")
-def get_report(request: HttpRequest, report_id: int):
+@api.get(
+    "/reports/{report_id}",
+    response={200: ReportOut, 401: ErrorsOut, 404: ErrorsOut, 422: ErrorsOut, 500: ErrorsOut},
+    summary="Read a report",
+)
+def get_report(request: HttpRequest, report_id: int = Path(..., ge=1, le=MAX_REPORT_ID)):
     report = selectors.report_for_platform(report_id, request.auth)
     if report is None:
         return Status(

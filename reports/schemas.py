@@ -2,18 +2,91 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     IPvAnyAddress,
     StringConstraints,
+    WithJsonSchema,
 )
+from pydantic import Strict as StrictType
+from pydantic_core import PydanticCustomError, core_schema
 
-ShortText = Annotated[str, StringConstraints(max_length=255)]
+# Every string in a report ends up in PostgreSQL text or jsonb, which hold neither the NUL
+# character nor a lone UTF-16 surrogate; both are refused here, by field, before anything is
+# stored. The pattern tells clients the same.
+NO_NUL_PATTERN = r"^[^\u0000]*$"
+BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+# Every time zone in use lies within ±14:00, as does XML Schema's dateTime (the hotlines'
+# documents); PostgreSQL refuses offsets from ±16:00.
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+def _storable_text(value: str) -> str:
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "must not contain the NUL character (\\u0000)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PydanticCustomError(
+            "unpaired_surrogate", "must be valid Unicode text (it has an unpaired surrogate)"
+        ) from None
+    return value
+
+
+class StorableText:
+    """Annotation: a string PostgreSQL can store, documented with NO_NUL_PATTERN."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(_storable_text, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        json_schema = handler(schema)
+        json_schema.setdefault("pattern", NO_NUL_PATTERN)
+        return json_schema
+
+
+def _storable_moment(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    if offset is None or abs(offset) > MAX_UTC_OFFSET:
+        raise PydanticCustomError(
+            "utc_offset_range", "the UTC offset must be between -14:00 and +14:00"
+        )
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError(
+            "datetime_range", "must fall between the years 1 and 9999 in UTC"
+        ) from None
+    return value
+
+
+def _string_only(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError("ip_type", "must be an IPv4 or IPv6 address as a string")
+    return value
+
+
+ShortText = Annotated[str, StringConstraints(max_length=255), StorableText()]
+Timestamp = Annotated[AwareDatetime, AfterValidator(_storable_moment)]
+IpAddress = Annotated[
+    IPvAnyAddress,
+    BeforeValidator(_string_only),
+    WithJsonSchema({"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]}),
+]
 
 
 class Strict(BaseModel):
@@ -22,14 +95,14 @@ class Strict(BaseModel):
 
 class ContentIn(Strict):
     id: ShortText | None = None
-    url: Annotated[str, StringConstraints(max_length=2048)] | None = None
-    posted_at: AwareDatetime | None = None
+    url: Annotated[str, StringConstraints(max_length=2048), StorableText()] | None = None
+    posted_at: Timestamp | None = None
 
 
 class IpEventIn(Strict):
-    ip: IPvAnyAddress
+    ip: IpAddress
     type: Literal["upload", "login", "unknown"] = "unknown"
-    at: AwareDatetime | None = None
+    at: Timestamp | None = None
 
 
 class UploaderIn(Strict):
@@ -45,7 +118,7 @@ class VictimIn(Strict):
     id: ShortText | None = None
     screen_name: ShortText | None = None
     email: ShortText | None = None
-    age: Annotated[int, Field(ge=0, le=17)] | None = None
+    age: Annotated[int, StrictType(), Field(ge=0, le=17)] | None = None
 
 
 class ReporterIn(Strict):
@@ -55,21 +128,24 @@ class ReporterIn(Strict):
 
 class ClassifierIn(Strict):
     name: ShortText
-    score: Annotated[float, Field(ge=0, le=1)] | None = None
+    # Strict: a JSON true or false is not a score (a whole number still is).
+    score: Annotated[float, StrictType(), Field(ge=0, le=1, allow_inf_nan=False)] | None = None
     labels: Annotated[list[ShortText], Field(max_length=100)] = []
 
 
 class MediaIn(Strict):
     filename: ShortText
-    content_base64: str
+    content_base64: Annotated[
+        str, Field(json_schema_extra={"contentEncoding": "base64", "pattern": BASE64_PATTERN})
+    ]
 
 
 class ReportIn(Strict):
     source: Literal["user_report", "classifier", "hash_match", "trusted_flagger", "api"]
-    external_id: Annotated[str, StringConstraints(min_length=1, max_length=255)]
-    reported_at: AwareDatetime
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=255), StorableText()]
+    reported_at: Timestamp
     reason: Literal["csam", "csam_ai_generated", "grooming", "sextortion", "other"]
-    description: Annotated[str, StringConstraints(max_length=20000)] = ""
+    description: Annotated[str, StringConstraints(max_length=20000), StorableText()] = ""
     child_in_imminent_danger: bool = False
     jurisdiction: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
     content: ContentIn | None = None
@@ -135,3 +211,73 @@ class ErrorItem(BaseModel):
 
 class ErrorsOut(BaseModel):
     errors: list[ErrorItem]
+
+
+# --- The request body as OpenAPI documents it ---------------------------------------------
+
+COMPONENT_REF = "#/components/schemas/{model}"
+# In a multipart request these fields are form fields holding the object as JSON text.
+FORM_JSON_FIELDS = ("content", "uploader", "reporter", "victim", "classifier")
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": COMPONENT_REF.format(model=name)}
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A property schema without its null branch: a form field is absent, never null."""
+    branches = [b for b in schema.get("anyOf", ()) if b.get("type") != "null"]
+    if len(branches) != 1:
+        return schema
+    rest = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
+    return {**rest, **branches[0]}
+
+
+def _form_schema(document: dict[str, Any]) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for name, schema in document["properties"].items():
+        field = _not_null(schema)
+        if name in FORM_JSON_FIELDS:
+            field = {
+                "title": field.get("title", name),
+                "description": "the object as JSON text",
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": field["$ref"]},
+            }
+        elif name == "child_in_imminent_danger":
+            field = {**field, "type": "string", "enum": ["true", "false"], "default": "false"}
+        elif name == "media":
+            field = {
+                "title": "Media",
+                "description": "the files, one part each",
+                "type": "array",
+                "items": {"type": "string", "format": "binary"},
+            }
+        properties[name] = field
+    return {
+        "title": "ReportForm",
+        "description": "The report as multipart/form-data: the same fields as form fields, "
+        "the files in parts named media.",
+        "type": "object",
+        "properties": properties,
+        "required": document["required"],
+        "additionalProperties": False,
+    }
+
+
+def request_body_openapi() -> tuple[dict[str, Any], dict[str, Any]]:
+    """POST /reports' requestBody for OpenAPI, and the component schemas it refers to (every
+    reference points into #/components/schemas, where client generators look)."""
+    document = ReportIn.model_json_schema(ref_template=COMPONENT_REF)
+    components = document.pop("$defs")
+    components["ReportIn"] = document
+    components["ReportForm"] = _form_schema(document)
+    body = {
+        "required": True,
+        "content": {
+            "application/json": {"schema": _ref("ReportIn")},
+            "multipart/form-data": {"schema": _ref("ReportForm")},
+        },
+    }
+    return body, components

@@ -92,6 +92,14 @@ def screenshot(tab: Tab, name: str, *, full_page: bool = True) -> Path:
     return path
 
 
+def screenshot_of(tab: Tab, selector: str, name: str) -> Path:
+    """One part of the page (its element's box), where the whole page would bury it."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    tab.page.locator(selector).screenshot(path=str(path))
+    return path
+
+
 def axe_run(tab: Tab) -> dict[str, list[dict]]:
     """Run axe-core on the page as it is now: every violation (any impact), and the checks
     axe could not decide by itself ("incomplete": a person should look).

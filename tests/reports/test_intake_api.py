@@ -199,7 +199,8 @@ def test_openapi_schema_is_served():
     assert response.status_code == 200
     schema = response.json()
     operation = schema["paths"]["/api/v1/reports"]["post"]
-    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = schema["components"]["schemas"][ref.removeprefix("#/components/schemas/")]
     assert body["additionalProperties"] is False
     assert {"source", "external_id", "reported_at", "reason"} <= set(body["required"])
     assert "/api/v1/reports/{report_id}" in schema["paths"]
