@@ -8,6 +8,10 @@ checkpoints (casework.audit.checkpoints).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
@@ -15,11 +19,28 @@ from psycopg import sql
 
 OWNER_ALIAS = "owner"
 AUDIT_TABLES = ("casework_auditevent", "casework_auditseal")
+_DJANGO_ONLY_OPTIONS = {"isolation_level", "server_side_binding", "assume_role", "pool"}
 
 
 def owner_alias() -> str | None:
     """The database alias migrations run as, when one is configured."""
     return OWNER_ALIAS if OWNER_ALIAS in settings.DATABASES else None
+
+
+@contextmanager
+def owner_session() -> Iterator[psycopg.Connection]:
+    """A psycopg connection of the tables' owner, outside Django's connection handling."""
+    owner = connections[OWNER_ALIAS].settings_dict
+    options = {k: v for k, v in owner["OPTIONS"].items() if k not in _DJANGO_ONLY_OPTIONS}
+    parameters = {
+        "dbname": owner["NAME"],
+        "user": owner["USER"],
+        "password": owner["PASSWORD"] or None,
+        "host": owner["HOST"] or None,
+        "port": owner["PORT"] or None,
+    }
+    with psycopg.connect(**(parameters | options), autocommit=True) as session:
+        yield session
 
 
 def app_role() -> str:
@@ -28,17 +49,22 @@ def app_role() -> str:
 
 def ensure_app_role(using: str) -> None:
     """Create the application's role (as the owner) if it does not exist yet: it can log in
-    and nothing else."""
+    and nothing else. A configured password is set on every run, so changing it in the
+    deployment's settings and migrating again is enough."""
     role, password = app_role(), settings.DATABASES["default"].get("PASSWORD") or None
     with connections[using].cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
-        if cursor.fetchone():
+        exists = cursor.fetchone() is not None
+        name = sql.Identifier(role)
+        if exists and password:
+            statement = sql.SQL("ALTER ROLE {} PASSWORD {}").format(name, sql.Literal(password))
+        elif exists:
             return
-        statement = sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE").format(
-            sql.Identifier(role)
-        )
-        if password:
-            statement += sql.SQL(" PASSWORD {}").format(sql.Literal(password))
+        else:
+            statement = sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
+            statement = statement.format(name)
+            if password:
+                statement += sql.SQL(" PASSWORD {}").format(sql.Literal(password))
         cursor.execute(statement)
 
 
