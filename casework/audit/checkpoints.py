@@ -63,11 +63,15 @@ def signing_key() -> Ed25519PrivateKey:
     path = Path(settings.AUDIT_SIGNING_KEY_FILE)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        seed = os.urandom(32)
-        with contextlib.suppress(FileExistsError):  # another process made it first
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(base64.b64encode(seed).decode())
+        # Written aside, then linked into place: another process never reads a half-written
+        # key, and if it made one first, that one stays.
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(base64.b64encode(os.urandom(32)).decode())
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+        draft.unlink()
     return Ed25519PrivateKey.from_private_bytes(base64.b64decode(path.read_text().strip()))
 
 

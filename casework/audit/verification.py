@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.utils import timezone
+
 from casework.audit import checkpoints
 from casework.audit.chain import ChainReport, seal_all, verify_chain
 from casework.models import AuditEvent
@@ -21,6 +24,8 @@ def verify_log(*, seal: bool) -> ChainReport:
         signed = checkpoints.read_all()
     except checkpoints.CheckpointError as exc:
         return ChainReport(0, None, str(exc))
+    if not signed and (missing := _missing_checkpoints()):
+        return ChainReport(0, None, missing)
     if signed:
         newest = signed[-1]
         appeared = list(
@@ -41,3 +46,17 @@ def verify_log(*, seal: bool) -> ChainReport:
     if seal:
         seal_all()
     return verify_chain(checkpoints=signed)
+
+
+def _missing_checkpoints() -> str:
+    """The sealer checkpoints every AUDIT_CHECKPOINT_SECONDS: a log older than two intervals
+    with no checkpoint at all has lost its checkpoint file (or never had a worker)."""
+    oldest = AuditEvent.objects.order_by("id").values_list("at", flat=True).first()
+    allowed = timedelta(seconds=2 * settings.AUDIT_CHECKPOINT_SECONDS) + COMMIT_GRACE
+    if oldest is None or timezone.now() - oldest < allowed:
+        return ""
+    return (
+        f"no signed checkpoint in {checkpoints.checkpoint_file()} although the log holds "
+        f"events since {oldest.isoformat(timespec='seconds')}: the checkpoint file is "
+        "missing, or the worker's sealer has never run"
+    )

@@ -123,6 +123,17 @@ def test_wiping_the_log_is_caught():
     verify_fails("9 events are missing")
 
 
+def test_a_deleted_checkpoint_file_is_caught_once_the_log_is_older_than_two_intervals(
+    settings, monkeypatch
+):
+    history()
+    checkpoints.checkpoint_file().unlink()
+    call_command("verify_audit")  # a log this young may not have its first checkpoint yet
+    settings.AUDIT_CHECKPOINT_SECONDS = 0
+    monkeypatch.setattr(verification, "COMMIT_GRACE", timedelta(0))
+    verify_fails("no signed checkpoint in .* although the log holds events since")
+
+
 def test_deleting_the_newest_events_is_caught():
     events = history()
     newest = [e.pk for e in events[-5:]]
