@@ -488,6 +488,7 @@ def seed(n_cases: int, *, seed: int, data_dir: Path, audit_log: bool) -> dict:
     wiped = [t for t in WIPED_TABLES if t in existing]
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL casework.audit_truncate = 'allowed'")
         cursor.execute(f"TRUNCATE {', '.join(wiped)} RESTART IDENTITY CASCADE")
         users = {"reviewers": [], "leads": [], "names": {}}
         for i in range(SEED_REVIEWERS + SEED_LEADS):
@@ -1188,9 +1189,14 @@ def main() -> None:
     if data_dir == (ROOT / "var").resolve():
         raise SystemExit("refusing to seed the project's own var/: set CASEWORK_DATA_DIR")
 
+    from casework import env
     from casework.devrun.services import ensure_started
 
     ensure_started()  # this script is an entry point: the embedded database of its data folder
+    # Seeding empties and bulk-loads the tables, audit log included, which only their owner
+    # may: this process connects as the owner (the pages it times read the same rows).
+    os.environ["DATABASE_URL"] = os.environ[env.EMBEDDED_OWNER_DATABASE_URL]
+    os.environ["DEBUG"] = "true"  # the development run's settings, as before
     django.setup()
     from django.conf import settings
 

@@ -3,7 +3,7 @@
 import os
 import sys
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings")
 if "casework.settings" not in sys.modules:
@@ -17,3 +17,17 @@ if "casework.settings" not in sys.modules:
 app = Celery("casework")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["reports", "casework.cases", "casework.audit", "casework.escalation"])
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _refuse_privileged_role(**_: object) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from casework import db_roles
+
+    try:
+        db_roles.refuse_privileged_role()
+    except ImproperlyConfigured as refusal:
+        # Celery logs and swallows a receiver's exceptions; this one must stop the start.
+        raise SystemExit(f"ImproperlyConfigured: {refusal}") from refusal

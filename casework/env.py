@@ -13,6 +13,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # Where the development launcher publishes the embedded services it started, for the
 # settings of this process and of every child (web, worker, beat) to read.
 EMBEDDED_DATABASE_URL = "CASEWORK_EMBEDDED_DATABASE_URL"
+EMBEDDED_OWNER_DATABASE_URL = "CASEWORK_EMBEDDED_OWNER_DATABASE_URL"
 EMBEDDED_BROKER_URL = "CASEWORK_EMBEDDED_BROKER_URL"
 
 

@@ -20,6 +20,7 @@ from casework.devrun import dev_secrets
 from casework.env import (
     EMBEDDED_BROKER_URL,
     EMBEDDED_DATABASE_URL,
+    EMBEDDED_OWNER_DATABASE_URL,
     data_dir,
     debug,
     env_bool,
@@ -113,9 +114,17 @@ DATABASE_URL = (
     or f"postgres://casework@/casework?host={DATA_DIR / 'embedded-postgresql-not-started'}"
 )
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
-DATABASES["default"]["TEST"] = {"NAME": "test_casework"}
+# The tables' owner, for migrate only (casework.db_roles): the application's own role in
+# DATABASE_URL may not rewrite the audit log. First, so the test database is made by it.
+DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL") or (
+    os.environ.get(EMBEDDED_OWNER_DATABASE_URL) if not os.environ.get("DATABASE_URL") else ""
+)
+if DATABASE_OWNER_URL:
+    DATABASES = {"owner": dj_database_url.parse(DATABASE_OWNER_URL), **DATABASES}
+for _alias, _database in DATABASES.items():
+    if _database["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
+    _database["TEST"] = {"NAME": "test_casework"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -174,6 +183,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": 10,
     "unacked_restore_throttle": 1,
 }
+# Signed checkpoints of the audit chain, outside the database (casework.audit.checkpoints).
+AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", 300)
+AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR", DATA_DIR / "audit-checkpoints"))
+AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY", "")
+AUDIT_SIGNING_KEY_FILE = Path(
+    os.environ.get("AUDIT_SIGNING_KEY_FILE", DATA_DIR / "audit-signing.key")
+)
+
 CELERY_TASK_IGNORE_RESULT = True
 # Keep each worker's database connection between tasks (Celery's default reconnects per task).
 CELERY_DB_REUSE_MAX = 1000

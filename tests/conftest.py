@@ -22,6 +22,42 @@ from reports.tokens import create_intake_token
 ROOT = settings.BASE_DIR
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker) -> Iterator[None]:
+    """The test database made and migrated by the tables' owner (the "owner" alias), which
+    then grants the application's role what it may do; the tests run as that role, as the
+    application does. (pytest-django's setup would make it as the default alias's role.)"""
+    from django.db import connections
+    from django.test.utils import setup_databases, teardown_databases
+
+    from casework import db_roles
+
+    verbosity = request.config.option.verbose
+    owner = db_roles.owner_alias()
+    with django_db_blocker.unblock():
+        if owner is None:  # DATABASE_URL without DATABASE_OWNER_URL: one role does all
+            config = setup_databases(verbosity=verbosity, interactive=False, aliases={"default"})
+        else:
+            real_name = connections[owner].settings_dict["NAME"]
+            connections[owner].creation.create_test_db(verbosity=verbosity, autoclobber=True)
+            connections["default"].close()
+            connections["default"].creation.set_as_test_mirror(connections[owner].settings_dict)
+    yield
+    with django_db_blocker.unblock():
+        if owner is None:
+            teardown_databases(config, verbosity=verbosity)
+        else:
+            connections["default"].close()
+            connections[owner].creation.destroy_test_db(real_name, verbosity=verbosity)
+
+
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoints(settings, tmp_path) -> None:
+    """Each test signs its audit checkpoints into a folder of its own: a checkpoint of one
+    test's chain would not match the next test's."""
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
+
+
 @pytest.fixture
 def token(db) -> str:
     return create_intake_token("test-platform", created_by="system:test")[1]
@@ -143,6 +179,7 @@ def start_worker(log, *options: str, **env: str) -> subprocess.Popen:
             DATABASE_URL=urlunsplit(url),
             DEBUG="true",
             CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+            AUDIT_CHECKPOINT_DIR=str(settings.DATA_DIR / "worker-audit-checkpoints"),
             **env,
         ),
         stdout=log,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -144,17 +145,20 @@ class ChainReport:
     broken_at: int | None = None
     problem: str = ""
     unsealed: int = 0
+    checkpoints: int = 0  # how many signed checkpoints the chain matched
 
     @property
     def ok(self) -> bool:
-        return self.broken_at is None
+        return not self.problem
 
 
-def verify_chain(batch_size: int = 5000) -> ChainReport:
-    """Walk the seals in order; report the first event whose content or link is wrong, or
-    whose seal points at nothing (a deleted event)."""
+def verify_chain(batch_size: int = 5000, checkpoints: Sequence[Any] = ()) -> ChainReport:
+    """Walk the seals in order; report the first event whose content or link is wrong, whose
+    seal points at nothing (a deleted event), or where the chain is not what a checkpoint
+    (casework.audit.checkpoints) recorded at that length; and a chain shorter than one."""
+    expected_at = sorted(checkpoints, key=lambda c: c.events)
     prev_hash = GENESIS
-    checked = 0
+    checked = matched = 0
     last_seal = 0
     while True:
         seals = list(
@@ -163,8 +167,7 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
             .values("id", "event_id", "prev_hash", "hash")[:batch_size]
         )
         if not seals:
-            unsealed = AuditEvent.objects.filter(seal__isnull=True).count()
-            return ChainReport(checked, unsealed=unsealed)
+            break
         events = {
             e["id"]: e
             for e in AuditEvent.objects.filter(id__in=[s["event_id"] for s in seals]).values(
@@ -179,9 +182,31 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
                 return ChainReport(
                     checked, event["id"], "its link to the previous event does not match"
                 )
-            expected = _hash_of(prev_hash, event)
-            if expected != seal["hash"]:
+            if _hash_of(prev_hash, event) != seal["hash"]:
                 return ChainReport(checked, event["id"], "its content does not match its hash")
             prev_hash = seal["hash"]
             checked += 1
             last_seal = seal["id"]
+            while expected_at and expected_at[0].events == checked:
+                checkpoint = expected_at.pop(0)
+                if (checkpoint.head, checkpoint.seal_id) != (seal["hash"], seal["id"]):
+                    return ChainReport(
+                        checked,
+                        event["id"],
+                        f"the chain is not the one signed checkpoint #{checkpoint.number} "
+                        f"recorded at {checkpoint.at}: its history was rewritten",
+                        checkpoints=matched,
+                    )
+                matched += 1
+    unsealed = AuditEvent.objects.filter(seal__isnull=True).count()
+    if expected_at:
+        newest = expected_at[-1]
+        return ChainReport(
+            checked,
+            None,
+            f"{newest.events - checked} events are missing: signed checkpoint "
+            f"#{newest.number} recorded {newest.events} at {newest.at}, the chain has {checked}",
+            unsealed=unsealed,
+            checkpoints=matched,
+        )
+    return ChainReport(checked, unsealed=unsealed, checkpoints=matched)

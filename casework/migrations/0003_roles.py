@@ -4,9 +4,10 @@ ROLES = ("reviewer", "escalation_lead", "auditor", "admin")
 
 
 def create_roles(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
+    # The database being migrated: migrations run as the owner alias (casework.db_roles).
+    groups = apps.get_model("auth", "Group").objects.using(schema_editor.connection.alias)
     for name in ROLES:
-        Group.objects.get_or_create(name=name)
+        groups.get_or_create(name=name)
 
 
 class Migration(migrations.Migration):

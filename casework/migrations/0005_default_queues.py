@@ -4,7 +4,8 @@ from django.db import migrations
 def create_queues(apps, schema_editor):
     from casework.cases.routing import ensure_default_queues
 
-    ensure_default_queues(apps.get_model("casework", "Queue"))
+    # The database being migrated: migrations run as the owner alias (casework.db_roles).
+    ensure_default_queues(apps.get_model("casework", "Queue"), schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):

@@ -7,12 +7,15 @@ import threading
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
 from casework import audit
 from casework.models import AuditEvent, AuditSeal
+from tests.helpers import as_owner
 
-pytestmark = pytest.mark.django_db
+# Transactional: the tampering below is done on the owner's own connection, which sees only
+# committed rows.
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "owner"])
 
 
 def make_events(n: int) -> list[AuditEvent]:
@@ -42,27 +45,32 @@ def test_unsealed_events_are_counted_then_sealed():
     assert audit.seal_pending() == 1
 
 
-def test_database_refuses_update_and_delete():
+@pytest.mark.parametrize("using", ["default", "owner"])
+def test_database_refuses_update_delete_and_truncate(using):
+    """The application's role has no such privilege; even the owner meets the triggers."""
     event = make_events(1)[0]
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        AuditEvent.objects.filter(pk=event.pk).update(action="edited")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        AuditEvent.objects.filter(pk=event.pk).delete()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        AuditSeal.objects.filter(event=event).update(hash="0" * 64)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        AuditSeal.objects.filter(event=event).delete()
+    refused = "append-only" if using == "owner" else "permission denied"
+    events, seals = AuditEvent.objects.using(using), AuditSeal.objects.using(using)
+    for change in (
+        lambda: events.filter(pk=event.pk).update(action="edited"),
+        lambda: events.filter(pk=event.pk).delete(),
+        lambda: seals.filter(event=event).update(hash="0" * 64),
+        lambda: seals.filter(event=event).delete(),
+    ):
+        with pytest.raises(DatabaseError, match=refused), transaction.atomic(using=using):
+            change()
+    for table in ("casework_auditevent", "casework_auditseal"):
+        with (
+            pytest.raises(DatabaseError, match=refused),
+            transaction.atomic(using=using),
+            connections[using].cursor() as cursor,
+        ):
+            cursor.execute(f"TRUNCATE {table} CASCADE")
     assert AuditEvent.objects.get(pk=event.pk).action == "test.event"
 
 
 def tamper(sql: str, params: list) -> None:
-    """Change rows the only way possible: with the triggers switched off."""
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE casework_auditevent DISABLE TRIGGER USER")
-        cursor.execute("ALTER TABLE casework_auditseal DISABLE TRIGGER USER")
-        cursor.execute(sql, params)
-        cursor.execute("ALTER TABLE casework_auditevent ENABLE TRIGGER USER")
-        cursor.execute("ALTER TABLE casework_auditseal ENABLE TRIGGER USER")
+    as_owner((sql, params))
 
 
 def test_verify_audit_passes_on_intact_chain(capsys):
@@ -113,7 +121,6 @@ def test_verify_audit_catches_rehashed_event():
     assert report.broken_at == events[2].pk
 
 
-@pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_keep_one_chain():
     def write(n: int) -> None:
         for i in range(25):

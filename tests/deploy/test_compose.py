@@ -35,6 +35,7 @@ REQUIRED = {
     "SECRET_KEY": "compose-test-secret-key-0123456789abcdef",
     "EVIDENCE_KEYS": "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
     "POSTGRES_PASSWORD": "composetestpassword",
+    "APP_DATABASE_PASSWORD": "composetestapppassword",
 }
 COMPOSE = shutil.which("docker-compose")
 NO_COMPOSE = (
@@ -62,6 +63,7 @@ RENDERINGS: dict[str, tuple[dict[str, str], Path | None]] = {
     "SECRET_KEY empty": (_without("SECRET_KEY", ""), None),
     "EVIDENCE_KEYS unset": (_without("EVIDENCE_KEYS"), None),
     "POSTGRES_PASSWORD unset": (_without("POSTGRES_PASSWORD"), None),
+    "APP_DATABASE_PASSWORD unset": (_without("APP_DATABASE_PASSWORD"), None),
 }
 
 
@@ -145,9 +147,25 @@ def test_compose_config_renders_with_the_required_variables(compose_config):
         env = environment(services[name])
         assert env["SECRET_KEY"] == REQUIRED["SECRET_KEY"], name
         assert env["EVIDENCE_KEYS"] == REQUIRED["EVIDENCE_KEYS"], name
-        assert REQUIRED["POSTGRES_PASSWORD"] in env["DATABASE_URL"], name
+        assert env["DATABASE_URL"].startswith("postgres://casework_app:"), name
+        assert REQUIRED["APP_DATABASE_PASSWORD"] in env["DATABASE_URL"], name
+        assert REQUIRED["POSTGRES_PASSWORD"] not in env["DATABASE_URL"], name
     postgres_env = environment(services["postgres"])
     assert postgres_env["POSTGRES_PASSWORD"] == REQUIRED["POSTGRES_PASSWORD"]
+
+
+@needs_compose
+def test_only_migrate_has_the_owners_password(compose_config):
+    """The web server, the worker and beat run as a role that cannot rewrite the audit log;
+    the owner's password is given to migrate alone."""
+    services = compose_config["services"]
+    owner_url = environment(services["migrate"])["DATABASE_OWNER_URL"]
+    assert owner_url.startswith("postgres://casework:")
+    assert REQUIRED["POSTGRES_PASSWORD"] in owner_url
+    for name in ("web", "worker", "beat"):
+        env = environment(services[name])
+        assert "DATABASE_OWNER_URL" not in env, name
+        assert not any(REQUIRED["POSTGRES_PASSWORD"] in value for value in env.values()), name
 
 
 @needs_compose
