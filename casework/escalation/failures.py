@@ -116,9 +116,7 @@ def _stop(escalation: Escalation, answer: Answer) -> None:
         "already_done": "the hotline says the report is already closed",
     }[answer.outcome]
     escalation.state = EscalationState.NEEDS_ATTENTION
-    escalation.problem = f"{reason}: {answer.step} answered " + (
-        f"HTTP {answer.http_status}, code {answer.code}: {answer.message}"
-    )
+    escalation.problem = f"{reason}: {answer.describe()}"
     escalation.save(update_fields=["state", "problem", "updated_at"])
     log.error("Escalation %s needs attention: %s", escalation.pk, escalation.problem)
     audit.record(
@@ -135,8 +133,7 @@ def _give_up_retracting(escalation: Escalation, answer: Answer) -> None:
     [entry, *_] = to_retract(escalation)
     entry["retracted"] = None
     escalation.problem = (
-        f"retracting report {entry['report_id']} failed: {answer.step} answered "
-        f"HTTP {answer.http_status}, code {answer.code}: {answer.message}. The hotline "
+        f"retracting report {entry['report_id']} failed: {answer.describe()}. The hotline "
         "deletes an unfinished report itself within 24 hours."
     )
     escalation.save(update_fields=["abandoned", "problem", "updated_at"])

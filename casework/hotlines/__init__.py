@@ -55,6 +55,10 @@ class Answer:
     def ok(self) -> bool:
         return self.outcome == "ok"
 
+    def describe(self) -> str:
+        """For a person: which step, and what the hotline said."""
+        return f"{self.step} answered HTTP {self.http_status}, code {self.code}: {self.message}"
+
 
 TARGETS = {"ncmec": "NCMEC CyberTipline"}
 
