@@ -1,8 +1,9 @@
 """Hash lists: reading and writing the exchange formats, importing all-or-nothing.
 
 Formats (the same for import and export, so an export imports back unchanged):
-- csv: a header `hash,category,source_id`, then one entry a line (tab-separated works too);
-- jsonl: one JSON object a line with the keys hash, category, source_id;
+- csv: a header `hash,kind,category,source_id`, then one entry a line (tab-separated works
+  too; the older header without `kind` is still read, the kind then told by length or --kind);
+- jsonl: one JSON object a line with the keys hash, kind, category, source_id (kind optional);
 - threatexchange: python-threatexchange's local signal files, the ones HMA imports: one signal
   a line, `pdq <64 hex>` (also md5, sha1, sha256), or the bare hash when the kind is given.
 """
@@ -23,6 +24,7 @@ from reports.models import HashEntry, HashList
 from reports.signals import hash_list_changed
 
 FORMATS = ("csv", "jsonl", "threatexchange")
+FIELDS = ("hash", "kind", "category", "source_id")  # csv header order, jsonl keys
 HEX_LENGTH = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
 # python-threatexchange's signal type names for the kinds Casework holds.
 THREATEXCHANGE_NAMES = {
@@ -56,7 +58,14 @@ class HashListFileError(Exception):
         self.line, self.field = line, field
 
 
-def _kind_of(value: str, kind: str | None, line: int) -> str:
+def _kind_of(value: str, kind: str | None, line: int, stated: object = None) -> str:
+    if stated not in (None, ""):
+        if not isinstance(stated, str) or stated.strip().lower() not in HEX_LENGTH:
+            raise HashListFileError(line, "kind", "must be md5, sha1, sha256 or pdq")
+        stated = stated.strip().lower()
+        if kind and stated != kind:
+            raise HashListFileError(line, "kind", f"is {stated}, but --kind says {kind}")
+        return stated
     if kind:
         return kind
     by_length = [k for k, n in HEX_LENGTH.items() if n == len(value) and k != "pdq"]
@@ -67,13 +76,14 @@ def _kind_of(value: str, kind: str | None, line: int) -> str:
     return by_length[0]
 
 
-def _entry(line: int, value: object, kind: str | None, category: object, source_id: object):
+def _entry(line: int, kind: str | None, record: dict[str, Any]) -> ParsedEntry:
+    value, category, source_id = (record.get(k) for k in ("hash", "category", "source_id"))
     if not isinstance(value, str) or not value.strip():
         raise HashListFileError(line, "hash", "is missing")
     value = value.strip().lower()
     if not HEX.match(value):
         raise HashListFileError(line, "hash", "is not hexadecimal")
-    kind = _kind_of(value, kind, line)
+    kind = _kind_of(value, kind, line, record.get("kind"))
     if len(value) != HEX_LENGTH[kind]:
         raise HashListFileError(
             line, "hash", f"a {kind} hash has {HEX_LENGTH[kind]} hex digits, not {len(value)}"
@@ -98,8 +108,8 @@ def _parse_csv(text: str, kind: str | None) -> Iterator[ParsedEntry]:
     dialect = "excel-tab" if "\t" in first else "excel"
     rows = csv.reader(io.StringIO(text), dialect=dialect)
     header = [h.strip().lower() for h in next(rows, [])]
-    if header[:1] != ["hash"] or not set(header) <= {"hash", "category", "source_id"}:
-        raise HashListFileError(1, "header", "must be hash,category,source_id")
+    if header[:1] != ["hash"] or not set(header) <= set(FIELDS):
+        raise HashListFileError(1, "header", "must be hash,kind,category,source_id")
     for number, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -107,10 +117,7 @@ def _parse_csv(text: str, kind: str | None) -> Iterator[ParsedEntry]:
             raise HashListFileError(
                 number, "line", f"has {len(row)} fields, header has {len(header)}"
             )
-        record = dict(zip(header, row, strict=False))
-        yield _entry(
-            number, record.get("hash"), kind, record.get("category"), record.get("source_id")
-        )
+        yield _entry(number, kind, dict(zip(header, row, strict=False)))
 
 
 def _parse_jsonl(text: str, kind: str | None) -> Iterator[ParsedEntry]:
@@ -123,12 +130,10 @@ def _parse_jsonl(text: str, kind: str | None) -> Iterator[ParsedEntry]:
             raise HashListFileError(number, "line", f"is not JSON: {exc.msg}") from exc
         if not isinstance(record, dict):
             raise HashListFileError(number, "line", "must be a JSON object")
-        unknown = set(record) - {"hash", "category", "source_id"}
+        unknown = set(record) - set(FIELDS)
         if unknown:
             raise HashListFileError(number, sorted(unknown)[0], "unknown field")
-        yield _entry(
-            number, record.get("hash"), kind, record.get("category"), record.get("source_id")
-        )
+        yield _entry(number, kind, record)
 
 
 def _parse_threatexchange(text: str, kind: str | None) -> Iterator[ParsedEntry]:
@@ -140,11 +145,11 @@ def _parse_threatexchange(text: str, kind: str | None) -> Iterator[ParsedEntry]:
             name = parts[0].lower()
             if name not in THREATEXCHANGE_NAMES:
                 raise HashListFileError(number, "signal_type", f"unknown signal type {parts[0]!r}")
-            yield _entry(number, parts[1], THREATEXCHANGE_NAMES[name], "", "")
+            yield _entry(number, THREATEXCHANGE_NAMES[name], {"hash": parts[1]})
         elif len(parts) == 1:
             if kind is None:
                 raise HashListFileError(number, "signal_type", "a bare hash needs --kind")
-            yield _entry(number, parts[0], kind, "", "")
+            yield _entry(number, kind, {"hash": parts[0]})
         else:
             raise HashListFileError(number, "line", "must be '<signal type> <hash>'")
 
@@ -202,14 +207,14 @@ def export(hash_list: HashList, fmt: str) -> Iterator[str]:
         "kind", "value", "category", "source_id"
     )
     if fmt == "csv":
-        yield "hash,category,source_id\n"
-        for _, value, category, source_id in entries.iterator():
+        yield ",".join(FIELDS) + "\n"
+        for kind, value, category, source_id in entries.iterator():
             out = io.StringIO()
-            csv.writer(out, lineterminator="\n").writerow([value, category, source_id])
+            csv.writer(out, lineterminator="\n").writerow([value, kind, category, source_id])
             yield out.getvalue()
     elif fmt == "jsonl":
-        for _, value, category, source_id in entries.iterator():
-            record = {"hash": value, "category": category, "source_id": source_id}
+        for kind, value, category, source_id in entries.iterator():
+            record = {"hash": value, "kind": kind, "category": category, "source_id": source_id}
             yield json.dumps(record) + "\n"
     elif fmt == "threatexchange":
         for kind, value, _, _ in entries.iterator():

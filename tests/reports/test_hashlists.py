@@ -48,7 +48,8 @@ def test_csv_import_is_idempotent_and_audited(tmp_path):
     [
         ("hash,category,source_id\n" + MD5[0] + ",A1,\nnothex!,A1,\n", "csv", 3, "hash"),
         ("hash,category,source_id\n" + MD5[0] + ",Z,\n", "csv", 2, "category"),
-        ("hash,kind\n" + MD5[0] + ",x\n", "csv", 1, "header"),
+        ("hash,colour\n" + MD5[0] + ",x\n", "csv", 1, "header"),
+        ("hash,kind\n" + MD5[0] + ",x\n", "csv", 2, "kind"),
         (
             '{"hash": "' + MD5[0] + '"}\n{"hash": "' + MD5[1] + '", "colour": 1}\n',
             "jsonl",
@@ -88,6 +89,34 @@ def test_csv_and_jsonl_exports_import_back(tmp_path):
         assert sorted(copied.values_list("value", "category", "source_id")) == sorted(
             (h, "B2", f"s{i}") for i, h in enumerate(MD5)
         )
+
+
+def test_a_list_of_every_kind_round_trips_through_csv_and_jsonl(tmp_path):
+    """SHA-256 and PDQ are both 64 hex digits: the export says which, so it imports back."""
+    sha1, sha256 = (hashlib.new(k, b"synthetic").hexdigest() for k in ("sha1", "sha256"))
+    signals = [("md5", MD5[0]), ("sha1", sha1), ("sha256", sha256), ("pdq", PDQ[0])]
+    text = "".join(f"{kind} {value}\n" for kind, value in signals)
+    run_import(tmp_path, text, "--list", "mixed", "--format", "threatexchange")
+    for fmt in ("csv", "jsonl"):
+        dumped = export("mixed", fmt)
+        run_import(tmp_path, dumped, "--list", f"mixed-{fmt}", "--format", fmt)
+        copied = HashEntry.objects.filter(hash_list__name=f"mixed-{fmt}")
+        assert sorted(copied.values_list("kind", "value")) == sorted(signals), fmt
+    assert export("mixed", "csv").splitlines()[0] == "hash,kind,category,source_id"
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "args", "message"),
+    [
+        ("hash,kind\n" + MD5[0] + ",crc32\n", "csv", [], "line 2, field kind: must be md5"),
+        ('{"hash": "' + MD5[0] + '", "kind": 5}\n', "jsonl", [], "line 1, field kind"),
+        ("hash,kind\n" + "a" * 64 + ",pdq\n", "csv", ["--kind", "sha256"], "--kind says"),
+    ],
+)
+def test_a_bad_or_contradicted_kind_names_the_field(tmp_path, text, fmt, args, message):
+    with pytest.raises(CommandError, match=message):
+        run_import(tmp_path, text, "--list", "k", "--format", fmt, *args)
+    assert not HashEntry.objects.filter(hash_list__name="k").exists()
 
 
 def test_64_hex_digits_need_a_kind(tmp_path):
