@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from reports.models import HashEntry, HashImport, HashList, IntakeToken, Media, Platform, Report
-from reports.tokens import revoke_token
+from reports.tokens import create_intake_token, revoke_token
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,11 +32,48 @@ class PlatformAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class NewIntakeTokenForm(forms.Form):
+    platform = forms.CharField(
+        max_length=100,
+        help_text="The integrating platform's name, e.g. photos-app: an existing platform, or "
+        "a new one, which is created.",
+    )
+
+    def clean_platform(self) -> str:
+        return self.cleaned_data["platform"].strip()
+
+
 @admin.register(IntakeToken)
 class IntakeTokenAdmin(ReadOnlyAdmin):
     list_display = ["platform", "prefix", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["platform"]
     actions = ["revoke"]
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """A token is made, not edited: name the platform, see the token once."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = NewIntakeTokenForm(request.POST or None)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta}
+        if request.method == "POST" and form.is_valid():
+            name = form.cleaned_data["platform"]
+            row, token = create_intake_token(name, created_by=f"user:{request.user.get_username()}")
+            self.log_addition(request, row, f"Created for platform {name!r}")
+            response = TemplateResponse(
+                request,
+                "admin/reports/intaketoken/created.html",
+                context | {"title": "Intake token created", "row": row, "token": token},
+            )
+            response["Cache-Control"] = "no-store"  # the token itself is on this page
+            return response
+        return TemplateResponse(
+            request,
+            "admin/reports/intaketoken/new.html",
+            context | {"title": "New intake token", "form": form},
+        )
 
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):

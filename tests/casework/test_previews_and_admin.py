@@ -82,3 +82,31 @@ def test_admin_configures_queues_and_it_is_audited():
     )
     assert response.status_code == 302, response.content[:2000]
     assert AuditEvent.objects.filter(action="config.added", data__object="Sextortion").exists()
+
+
+def test_an_admin_makes_an_intake_token_shown_once_and_it_works():
+    from reports.models import IntakeToken
+    from tests.conftest import IntakeClient, report_document
+
+    client = login(roles.ADMIN)
+    assert client.get("/admin/reports/intaketoken/add/").status_code == 200
+    refused = client.post("/admin/reports/intaketoken/add/", {"platform": "  "})
+    assert refused.status_code == 200
+    assert b"This field is required" in refused.content
+    assert not IntakeToken.objects.exists()
+
+    made = client.post("/admin/reports/intaketoken/add/", {"platform": "photos-app"})
+    assert made.status_code == 200
+    assert "no-store" in made["Cache-Control"]
+    row = IntakeToken.objects.get(platform__name="photos-app")
+    token = made.context["token"]
+    assert token.startswith(row.prefix) and token.encode() in made.content
+    assert token not in row.token_hash
+    event = AuditEvent.objects.get(action="intake_token.created")
+    assert (event.actor, event.data["prefix"]) == ("user:u-admin", row.prefix)
+    assert token not in str(event.data)
+    assert IntakeClient(token).post(report_document()).status_code == 201
+
+
+def test_only_admins_make_intake_tokens():
+    assert login(roles.AUDITOR).get("/admin/reports/intaketoken/add/").status_code in (302, 403)
