@@ -63,3 +63,25 @@ def test_unexpected_failure_is_a_json_500_without_detail_and_is_logged(
     [record] = [r for r in caplog.records if r.name == "reports.intake_api"]
     assert record.exc_info is not None
     assert "does not exist" in str(record.exc_info[1])
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "field"),
+    [
+        ("get", "/api/v1/reports", 405, "method"),
+        ("delete", "/api/v1/reports", 405, "method"),
+        ("put", "/api/v1/reports/1", 405, "method"),
+        ("get", "/api/v1/no-such-thing", 404, "path"),
+        ("get", "/api/v2/reports", 404, "path"),
+    ],
+)
+def test_a_wrong_method_or_path_answers_in_the_errors_shape(token, method, path, status, field):
+    client = IntakeClient(token)
+    response = getattr(client.client, method)(path, **client.auth)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    [error] = response.json()["errors"]
+    assert error["field"] == field
+    if status == 405:
+        assert method.upper() in error["message"]
+        assert "POST" in response["Allow"] or "GET" in response["Allow"]
