@@ -3,7 +3,12 @@
 
     python3 dev.py run    set up, start the embedded database and broker, load demo data,
                           and run the web server, worker and scheduler until Ctrl-C
+        --port P          listen on port P (default 8000, or $PORT)
+        --host H          listen on address H (default 127.0.0.1; 0.0.0.0 for every one)
+        --no-demo         no demo users, token or reports; make the first admin with
+                          .venv/bin/python manage.py add_user NAME --role admin
     python3 dev.py test   set up, then run the linters and the whole test suite
+        [pytest args]     passed to pytest, e.g. python3 dev.py test -k intake -x
 
 Setup makes .venv from requirements.lock (reinstalled only when the lock changes). The test
 command also installs the system packages the tests drive (docker-compose, chromium, npm)
@@ -114,8 +119,11 @@ def test(args: list[str]) -> int:
 
 def main() -> int:
     commands = {"run": run, "test": test}
-    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+    if len(sys.argv) >= 2 and sys.argv[1] in {"-h", "--help", "help"}:
         print(__doc__)
+        return 0
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__, file=sys.stderr)
         return 2
     return commands[sys.argv[1]](sys.argv[2:])
 
