@@ -86,7 +86,9 @@ class IntakeTokenAdmin(ReadOnlyAdmin):
         return request.user.is_superuser  # needed to run the revoke action
 
 
-class MediaInline(admin.TabularInline):
+class MediaInline(admin.StackedInline):
+    """Stacked, not a table: a row of two 64-digit hashes would not fit a laptop's window."""
+
     model = Media
     fields = [
         "blurred_preview",
