@@ -31,3 +31,10 @@ def _refuse_privileged_role(**_: object) -> None:
     except ImproperlyConfigured as refusal:
         # Celery logs and swallows a receiver's exceptions; this one must stop the start.
         raise SystemExit(f"ImproperlyConfigured: {refusal}") from refusal
+
+
+@signals.after_setup_logger.connect
+def _quieten_routine_tasks(**_: object) -> None:
+    from casework.quiet_logs import quieten_routine_tasks
+
+    quieten_routine_tasks()
