@@ -259,9 +259,18 @@ ESCALATION_RETRY_MAX_SECONDS = env_int("ESCALATION_RETRY_MAX_SECONDS", 3600)
 # The Celery queue escalation tasks go to (a separate worker may serve hotline traffic).
 ESCALATION_QUEUE = os.environ.get("ESCALATION_QUEUE", "celery")
 
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "casework.log_format.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"}
+        | ({"formatter": "json"} if LOG_FORMAT == "json" else {})
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+# In JSON, the worker and beat log through the same handler rather than Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
