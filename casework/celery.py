@@ -2,6 +2,7 @@
 
 import os
 import sys
+import time
 
 from celery import Celery, signals
 
@@ -38,3 +39,22 @@ def _quieten_routine_tasks(**_: object) -> None:
     from casework.quiet_logs import quieten_routine_tasks
 
     quieten_routine_tasks()
+
+
+_task_started: dict[str, float] = {}
+
+
+@signals.task_prerun.connect
+def _time_task(task_id: str, **_: object) -> None:
+    _task_started[task_id] = time.perf_counter()
+
+
+@signals.task_postrun.connect
+def _record_task(task_id: str, task: object, state: str | None = None, **_: object) -> None:
+    from casework import metrics
+
+    started = _task_started.pop(task_id, None)
+    if started is not None:
+        metrics.task_finished(
+            task.name, time.perf_counter() - started, failed=state in {"FAILURE", "RETRY"}
+        )

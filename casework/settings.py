@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "casework.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "reports.limits.RequestSizeLimitMiddleware",
@@ -259,6 +260,8 @@ ESCALATION_RETRY_MAX_SECONDS = env_int("ESCALATION_RETRY_MAX_SECONDS", 3600)
 # The Celery queue escalation tasks go to (a separate worker may serve hotline traffic).
 ESCALATION_QUEUE = os.environ.get("ESCALATION_QUEUE", "celery")
 
+# The bearer token a Prometheus scraper sends to /metrics; none: /metrics refuses everyone.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 if LOG_FORMAT not in {"text", "json"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")

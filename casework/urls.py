@@ -23,6 +23,7 @@ CASE_ROUTES = [
 urlpatterns = [
     path("", site.home, name="home"),
     path("healthz", site.healthz, name="healthz"),
+    path("metrics", site.metrics, name="metrics"),
     path("accounts/login/", signin.LoginView.as_view(), name="login"),
     path("accounts/otp/", signin.otp_step, name="otp"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -36,6 +36,7 @@ __all__ = [
     "best_matches",
     "create_intake_token",
     "media_ids_of_reports",
+    "media_pending",
     "media_metadata",
     "near_duplicate_media",
     "original_bytes",
@@ -227,3 +228,8 @@ def submit_report(
         media=checked,
         payload=raw_payload(document, [Upload("media", name, b"") for name, _ in files]),
     )
+
+
+def media_pending() -> int:
+    """How many media wait to be hashed and previewed (for the operators' metrics)."""
+    return Media.objects.filter(status=Media.Status.PENDING).count()

@@ -32,17 +32,22 @@ DATABASE_NAME = "casework"
 APP_ROLE = "casework_app"
 
 _servers: dict[str, object] = {}
+# Where every process of a run writes its metrics for /metrics to sum (casework.metrics);
+# prometheus_client reads it when first imported, so the entry points set it first.
+MULTIPROCESS_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def ensure_started() -> None:
     """Start (or join) the embedded PostgreSQL and Redis this run's settings will look for:
-    none when DATABASE_URL and CELERY_BROKER_URL name real services."""
+    none when DATABASE_URL and CELERY_BROKER_URL name real services. Name the run's metrics
+    folder."""
     if env.wants_embedded_database() and not os.environ.get(env.EMBEDDED_DATABASE_URL):
         owner_url = postgres_url(env.data_dir())
         os.environ[env.EMBEDDED_OWNER_DATABASE_URL] = owner_url
         os.environ[env.EMBEDDED_DATABASE_URL] = app_url(owner_url)
     if env.wants_embedded_broker() and not os.environ.get(env.EMBEDDED_BROKER_URL):
         os.environ[env.EMBEDDED_BROKER_URL] = redis_url(env.data_dir())
+    os.environ.setdefault(MULTIPROCESS_METRICS_DIR, str(env.data_dir() / "metrics"))
 
 
 def app_url(owner_url: str) -> str:

@@ -1,4 +1,4 @@
-"""The front door and the health check."""
+"""The front door, the health check and the operators' metrics."""
 
 from __future__ import annotations
 
@@ -22,3 +22,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus' text format, to the bearer of METRICS_TOKEN only (see casework.metrics)."""
+    from casework import metrics as figures
+
+    if not figures.authorised(request):
+        refused = HttpResponse("a valid METRICS_TOKEN bearer token is required\n", status=401)
+        refused["WWW-Authenticate"] = "Bearer"
+        refused["Content-Type"] = "text/plain"
+        return refused
+    return HttpResponse(figures.exposition(), content_type=figures.content_type())
