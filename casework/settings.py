@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "casework.middleware.SecondFactorMiddleware",
     "casework.middleware.SecurityHeadersMiddleware",
+    "casework.middleware.SignInLockedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -143,7 +144,20 @@ SESSION_COOKIE_AGE = 60 * env_int("SESSION_IDLE_MINUTES", 30)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 OTP_TOTP_ISSUER = "Casework"
-LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)  # per username or address, per 15 min
+# Sign-in throttle (casework/signin_throttle.py): failed passwords and codes in a sliding
+# window, per (username, client address) and, with the higher limit, per username.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_ACCOUNT_LIMIT = env_int("LOGIN_FAILURE_ACCOUNT_LIMIT", 20)
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+for _name in ("LOGIN_FAILURE_LIMIT", "LOGIN_FAILURE_ACCOUNT_LIMIT", "LOGIN_FAILURE_WINDOW_MINUTES"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
+# How many proxies in front set X-Forwarded-For: the client's address is the entry that
+# many hops from the right. 0 (no proxy) ignores the header, which any client can write.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+AUTHENTICATION_BACKENDS = ["casework.accounts.ThrottledModelBackend"]
 if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     # Only behind a TLS proxy that sets this header itself: clients could forge it otherwise.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -199,6 +199,12 @@ def test_app_services_run_production_settings(compose_config):
         assert {"SECRET_KEY", "EVIDENCE_KEYS", "ALLOWED_HOSTS", "CASEWORK_DATA_DIR"} <= set(env)
 
 
+def test_web_reads_the_client_address_behind_its_one_tls_proxy(compose_config):
+    """Without it the sign-in throttle and the audit log would see the proxy's address for
+    every member of staff."""
+    assert environment(compose_config["services"]["web"])["TRUSTED_PROXY_COUNT"] == "1"
+
+
 def test_web_and_worker_share_the_evidence_volume(compose_config):
     services = compose_config["services"]
     volumes = set(compose_config.get("volumes") or {})
