@@ -162,6 +162,15 @@ AUTHENTICATION_BACKENDS = ["casework.accounts.ThrottledModelBackend"]
 if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     # Only behind a TLS proxy that sets this header itself: clients could forge it otherwise.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# With DEBUG off, HTTPS only: plain HTTP is redirected and browsers are told to use nothing
+# else for a year, subdomains included. Behind a TLS proxy this needs TRUST_X_FORWARDED_PROTO
+# (or every request looks like plain HTTP and is redirected forever). The health check
+# answers over plain HTTP too: a proxy or orchestrator probes it without TLS.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
