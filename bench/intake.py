@@ -553,6 +553,8 @@ def production_env(data_dir: Path, base_env: dict) -> dict:
         SECRET_KEY=secrets["secret_key"],
         EVIDENCE_KEYS=secrets["evidence_keys"],
         ALLOWED_HOSTS="127.0.0.1,localhost",
+        # Plain HTTP on loopback, where production has its TLS proxy: answer, not redirect.
+        SECURE_SSL_REDIRECT="false",
     )
     sock = redis_socket(data_dir)
     if sock:

@@ -1,23 +1,21 @@
-"""People: users in roles, their second factor, and sign-in throttling."""
+"""People: users in roles, their second factor, and the two steps of signing in (both
+inside the sign-in throttle, casework/signin_throttle.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import django_otp
-from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
+from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from casework import audit, roles
-from casework.models import LoginFailure
+from casework import audit, roles, signin_throttle
 
 TOTP_ROLES = (roles.ESCALATION_LEAD, roles.ADMIN)
-FAILURE_WINDOW = timedelta(minutes=15)
 
 
 def create_user(username: str, *, role: str, password: str, created_by: str) -> Any:
@@ -57,32 +55,46 @@ def needs_totp(user: Any) -> bool:
     return roles.has_role(user, *TOTP_ROLES)
 
 
-def too_many_failures(username: str, address: str) -> bool:
-    """True when this username or address failed to sign in too often lately."""
-    since = timezone.now() - FAILURE_WINDOW
-    recent = LoginFailure.objects.filter(at__gte=since)
-    limit = settings.LOGIN_FAILURE_LIMIT
-    return (
-        recent.filter(username=username).count() >= limit
-        or recent.filter(address=address).count() >= limit
-    )
+class ThrottledModelBackend(ModelBackend):
+    """Username and password, as Django's ModelBackend checks them, for every sign-in path
+    (the staff sign-in page and the Django admin's login), inside the sign-in throttle."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        username = username or kwargs.get(get_user_model().USERNAME_FIELD)
+        if not username or password is None:
+            return None
+        address = signin_throttle.client_address(request)
+        with signin_throttle.attempt(username, address):
+            user = super().authenticate(request, username=username, password=password)
+            if user is None:
+                signin_throttle.record_failure(username, address, step="password")
+            elif not has_totp_device(user):
+                # Complete now; with a second factor, only once the code passes (else the
+                # password alone would reset the count of wrong codes).
+                signin_throttle.clear(username, address)
+        return user
 
 
-def record_failure(username: str, address: str) -> None:
-    LoginFailure.objects.create(username=username[:150], address=address)
-    audit.record("login.failed", actor=f"anonymous@{address}", target=f"user:{username[:150]}")
-
-
-def pass_second_factor(request: Any, token: str) -> bool:
-    """Check the signed-in user's TOTP code; on a match, mark the session verified and
-    record it. A wrong code counts as a failed sign-in."""
+def pass_second_factor(request: HttpRequest, token: str) -> bool:
+    """Check the signed-in user's TOTP code, inside the sign-in throttle (a wrong code is a
+    failed sign-in); on a match, mark the session verified and record it."""
     user = request.user
-    device = django_otp.match_token(user, token.strip())
-    if device is None:
-        record_failure(user.get_username(), request.META.get("REMOTE_ADDR") or "0.0.0.0")  # noqa: S104
-        return False
-    django_otp.login(request, device)
-    audit.by_user(user, "login.second_factor", target=f"user:{user.get_username()}")
+    username = user.get_username()
+    address = signin_throttle.client_address(request)
+    with signin_throttle.attempt(username, address):
+        device = django_otp.match_token(user, token.strip())
+        if device is None:
+            signin_throttle.record_failure(username, address, step="second_factor")
+            return False
+        django_otp.login(request, device)
+        signin_throttle.clear(username, address)
+        audit.by_user(user, "login.second_factor", target=f"user:{username}")
     return True
 
 

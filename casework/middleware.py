@@ -1,4 +1,5 @@
-"""Request guards: a second factor where one is set or required, and security headers."""
+"""Request guards: a second factor where one is set or required, a locked sign-in answered
+429, security headers, and no caching of anything a signed-in person or a platform sees."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from casework import accounts
+from casework.signin_throttle import SignInLocked
 
-OPEN_PATHS = ("/accounts/", "/static/", "/api/", "/healthz")
+API_PATH = "/api/"
+OPEN_PATHS = ("/accounts/", "/static/", API_PATH, "/healthz")
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -57,4 +61,43 @@ class SecurityHeadersMiddleware:
         response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.setdefault("Referrer-Policy", "same-origin")
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        return response
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on everything a signed-in person or a platform is answered
+    (case pages, searches, the audit log, the admin, every API answer), so no browser or
+    proxy keeps a copy. It sits outside the API's size limit, whose refusals answer before
+    anyone is known; static files are served before it and stay cacheable."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.path.startswith(API_PATH) or (user is not None and user.is_authenticated):
+            patch_cache_control(response, no_store=True)
+        return response
+
+
+class SignInLockedMiddleware:
+    """Every sign-in path (the sign-in page, the admin's login, the second-factor step)
+    raises SignInLocked while locked; this answers it the same way everywhere: 429, with
+    Retry-After and a page that says when to try again."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, SignInLocked):
+            return None
+        seconds = exception.lock.retry_after()
+        context = {"lock": exception.lock, "minutes": max(1, round(seconds / 60))}
+        response = render(request, "casework/locked.html", context, status=429)
+        response["Retry-After"] = str(seconds)
+        add_never_cache_headers(response)
         return response

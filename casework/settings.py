@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "casework.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "casework.middleware.NoStoreMiddleware",
     "reports.limits.RequestSizeLimitMiddleware",
     "reports.api_errors.ApiErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -85,6 +86,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "casework.middleware.SecondFactorMiddleware",
     "casework.middleware.SecurityHeadersMiddleware",
+    "casework.middleware.SignInLockedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -154,10 +156,32 @@ SESSION_COOKIE_AGE = 60 * env_int("SESSION_IDLE_MINUTES", 30)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 OTP_TOTP_ISSUER = "Casework"
-LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)  # per username or address, per 15 min
+# Sign-in throttle (casework/signin_throttle.py): failed passwords and codes in a sliding
+# window, per (username, client address) and, with the higher limit, per username.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_ACCOUNT_LIMIT = env_int("LOGIN_FAILURE_ACCOUNT_LIMIT", 20)
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+for _name in ("LOGIN_FAILURE_LIMIT", "LOGIN_FAILURE_ACCOUNT_LIMIT", "LOGIN_FAILURE_WINDOW_MINUTES"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
+# How many proxies in front set X-Forwarded-For: the client's address is the entry that
+# many hops from the right. 0 (no proxy) ignores the header, which any client can write.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+AUTHENTICATION_BACKENDS = ["casework.accounts.ThrottledModelBackend"]
 if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     # Only behind a TLS proxy that sets this header itself: clients could forge it otherwise.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# With DEBUG off, HTTPS only: plain HTTP is redirected and browsers are told to use nothing
+# else for a year, subdomains included. Behind a TLS proxy this needs TRUST_X_FORWARDED_PROTO
+# (or every request looks like plain HTTP and is redirected forever). The health check
+# answers over plain HTTP too: a proxy or orchestrator probes it without TLS.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG

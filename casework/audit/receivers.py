@@ -1,15 +1,17 @@
 """Audit events for what happens outside casework's own actions: intake (reports received,
-tokens made, hash lists changed), signing in and out, and changes made in the Django admin."""
+tokens made, hash lists changed), signing in and out, and changes made in the Django admin.
+Failed and refused sign-ins are recorded by the sign-in throttle (casework/signin_throttle.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from casework import signin_throttle
 from casework.audit import chain as audit
 from reports.signals import (
     hash_list_changed,
@@ -62,7 +64,7 @@ def audit_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         user,
         "login.succeeded",
         target=f"user:{user.get_username()}",
-        data={"address": request.META.get("REMOTE_ADDR") if request else None},
+        data={"address": signin_throttle.client_address(request) if request else None},
     )
 
 
@@ -74,14 +76,6 @@ def audit_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
             "logout",
             target=f"user:{user.get_username()}",
         )
-
-
-@receiver(user_login_failed)
-def count_failed_login(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
-    from casework import accounts
-
-    address = (request.META.get("REMOTE_ADDR") if request else None) or "0.0.0.0"  # noqa: S104
-    accounts.record_failure(credentials.get("username") or "", address)
 
 
 @receiver(hash_list_changed)

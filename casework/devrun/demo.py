@@ -1,12 +1,13 @@
 """Demo data for the embedded run: one user per role, a demo platform, synthetic reports.
 
-Loading twice adds nothing twice: users and token are remembered in the data folder and
-reports are idempotent on their external ids.
+Loading twice adds nothing twice: users and token are remembered in the data folder (a file
+only its owner may read) and reports are idempotent on their external ids.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -30,26 +31,40 @@ ACTOR = "system:demo"
 
 
 def load(state_file: Path) -> dict[str, Any]:
-    """Ensure the demo users, token and reports exist; return the credentials to print."""
+    """Ensure the demo users, token and reports exist. Returns the state kept in state_file
+    (every user's password and second factor, the token) and, under "new", what was made
+    this time: the only credentials a start should print."""
     state = json.loads(state_file.read_text()) if state_file.exists() else {"users": {}}
+    new: dict[str, Any] = {"users": [], "token": False}
     User = get_user_model()
     for username, role in DEMO_USERS.items():
         if not User.objects.filter(username=username).exists():
             password = secrets.token_urlsafe(12)
             accounts.create_user(username, role=role, password=password, created_by=ACTOR)
             state["users"][username] = {"role": role, "password": password}
+            new["users"].append(username)
     for username, role in DEMO_USERS.items():
         # Also covers demo data made before second factors existed.
         user = User.objects.get(username=username)
         if role in accounts.TOTP_ROLES and not accounts.has_totp_device(user):
-            state["users"][username]["totp"] = accounts.enrol_totp(user, created_by=ACTOR)
+            entry = state["users"].setdefault(username, {"role": role})
+            entry["totp"] = accounts.enrol_totp(user, created_by=ACTOR)
+            if username not in new["users"]:
+                new["users"].append(username)
     if "token" not in state or not api.platform_exists(DEMO_PLATFORM):
         _, state["token"] = api.create_intake_token(DEMO_PLATFORM, created_by=ACTOR)
-    state_file.parent.mkdir(parents=True, exist_ok=True)
-    state_file.write_text(json.dumps(state, indent=2))
-    state_file.chmod(0o600)
-    state["reports_created"] = _load_reports()
-    return state
+        new["token"] = True
+    _write_private(state_file, json.dumps(state, indent=2))
+    return {**state, "new": new, "reports_created": _load_reports()}
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner may read, from the first byte on."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+    path.chmod(0o600)  # a file written before this existed may have been readable by others
 
 
 def _reports() -> list[tuple[dict[str, Any], list[tuple[str, bytes]]]]:

@@ -1,4 +1,5 @@
-"""Signing in: password, then the TOTP step for users with a device; throttled."""
+"""Signing in: password, then the TOTP step for users with a device. Both are throttled
+inside accounts (a locked attempt raises SignInLocked, which the middleware answers)."""
 
 from __future__ import annotations
 
@@ -13,26 +14,9 @@ from django.views.decorators.csrf import csrf_protect
 from casework import accounts
 
 
-def client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 (a label, not a bind)
-
-
 class LoginView(auth_views.LoginView):
     template_name = "casework/login.html"
     redirect_authenticated_user = True
-
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        username = request.POST.get("username", "")
-        if accounts.too_many_failures(username, client_address(request)):
-            form = self.get_form()
-            form.errors.clear()
-            return render(
-                request,
-                self.template_name,
-                {"form": form, "throttled": True},
-                status=429,
-            )
-        return super().post(request, *args, **kwargs)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -53,13 +37,8 @@ def otp_step(request: HttpRequest) -> HttpResponse:
         return redirect(_safe_next(request))
     status = 200
     if request.method == "POST":
-        address = client_address(request)
-        if accounts.too_many_failures(user.get_username(), address):
-            messages.error(request, "Too many failed attempts. Wait 15 minutes and try again.")
-            status = 429
-        elif accounts.pass_second_factor(request, request.POST.get("otp_token", "")):
+        if accounts.pass_second_factor(request, request.POST.get("otp_token", "")):
             return redirect(_safe_next(request))
-        else:
-            messages.error(request, "That code is not valid. Check your authenticator's clock.")
-            status = 400
+        messages.error(request, "That code is not valid. Check your authenticator's clock.")
+        status = 400
     return render(request, "casework/otp.html", {"next": _safe_next(request)}, status=status)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import stat
 
 import pytest
 from django.core.management import call_command
@@ -44,5 +46,28 @@ def test_load_demo_twice_adds_nothing_twice(tmp_path, settings):
     call_command("load_demo", stdout=out)
     assert Report.objects.count() == reports
     assert "Demo reports added: 0" in out.getvalue()
-    for username in ("reviewer", "lead", "auditor", "admin"):
-        assert username in out.getvalue()
+
+
+def test_demo_credentials_are_printed_on_the_first_start_only(tmp_path, settings):
+    settings.DATA_DIR = tmp_path
+    first = io.StringIO()
+    call_command("load_demo", stdout=first)
+    state_file = tmp_path / "demo.json"
+    state = json.loads(state_file.read_text())
+    assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
+    secrets = [user["password"] for user in state["users"].values()]
+    secrets += [user["totp"] for user in state["users"].values() if "totp" in user]
+    secrets.append(state["token"])
+    assert len(secrets) == 5 + 3 + 1  # five users, three with a second factor, one token
+    for secret in secrets:
+        assert secret in first.getvalue()
+    assert str(state_file) in first.getvalue()
+
+    later = io.StringIO()
+    call_command("load_demo", stdout=later)
+    printed = [secret for secret in secrets if secret in later.getvalue()]
+    assert not printed, "a later start printed demo credentials"
+    assert "otpauth://" not in later.getvalue()
+    lines = [line for line in later.getvalue().splitlines() if str(state_file) in line]
+    assert len(lines) == 1, later.getvalue()
+    assert stat.S_IMODE(state_file.stat().st_mode) == 0o600

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
+from django.test import Client
 
 KEY = "k1:" + base64.b64encode(b"\x01" * 32).decode()
 SECRET = "s" * 50
@@ -23,16 +26,25 @@ def environment_without(*names: str) -> dict[str, str]:
     }
 
 
-def start_settings(**env: str) -> subprocess.CompletedProcess:
-    """Import the settings in a fresh process with this environment (no embedded servers)."""
+def start_settings_environment() -> dict[str, str]:
+    """A production process's environment: a database and broker named (nothing embedded
+    starts, nothing is connected to), DEBUG and the secrets left to the caller."""
     clean = environment_without("SECRET_KEY", "EVIDENCE_KEYS", "DEBUG")
     clean.update(
         DATABASE_URL="postgres://nobody@127.0.0.1:1/none",
         CELERY_BROKER_URL="redis://127.0.0.1:1/0",
         DJANGO_SETTINGS_MODULE="casework.settings",
     )
-    clean.update(env)
-    return python(clean, "-c", "from django.conf import settings; print(settings.DEBUG)")
+    return clean
+
+
+def start_settings(**env: str) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh process with this environment (no embedded servers)."""
+    return python(
+        {**start_settings_environment(), **env},
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG)",
+    )
 
 
 def python(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -116,3 +128,69 @@ def test_the_entry_points_start_the_embedded_services(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("up")
     assert (tmp_path / "pgdata").is_dir()
+
+
+# A production deployment behind the documented TLS proxy (docker/compose.yaml sets these).
+PRODUCTION = {
+    "SECRET_KEY": "production-like-" + "0123456789abcdefghijklmnopqrstuvwxyz" * 2,
+    "EVIDENCE_KEYS": KEY,
+    "ALLOWED_HOSTS": "casework.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://casework.example.org",
+    "TRUST_X_FORWARDED_PROTO": "true",
+    "TRUSTED_PROXY_COUNT": "1",
+}
+
+
+def test_the_deployment_check_is_clean_with_production_settings(tmp_path):
+    result = start_settings(CASEWORK_DATA_DIR=str(tmp_path), **PRODUCTION)
+    assert result.stdout.strip() == "False", result.stderr
+    check = python(
+        {**start_settings_environment(), "CASEWORK_DATA_DIR": str(tmp_path), **PRODUCTION},
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "System check identified no issues" in check.stdout
+    assert "WARNING" not in check.stderr + check.stdout
+
+
+SECURE_SETTINGS = (
+    "SECURE_SSL_REDIRECT",
+    "SECURE_REDIRECT_EXEMPT",
+    "SECURE_PROXY_SSL_HEADER",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+)
+
+
+def production_secure_settings(tmp_path) -> dict:
+    """The HTTPS settings a production process computes, read from a fresh process."""
+    names = ", ".join(repr(name) for name in SECURE_SETTINGS)
+    script = (
+        "import json; from django.conf import settings; "
+        f"print(json.dumps({{n: getattr(settings, n, None) for n in [{names}]}}))"
+    )
+    env = {**start_settings_environment(), "CASEWORK_DATA_DIR": str(tmp_path), **PRODUCTION}
+    result = python(env, "-c", script)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.django_db
+def test_production_redirects_to_https_and_sends_hsts_but_answers_health_checks(tmp_path, settings):
+    values = production_secure_settings(tmp_path)
+    for name, value in values.items():
+        setattr(settings, name, tuple(value) if name == "SECURE_PROXY_SSL_HEADER" else value)
+    client = Client()
+    plain = client.get("/queues/")
+    assert plain.status_code == 301
+    assert plain["Location"] == "https://testserver/queues/"
+    # the proxy's own health probe over plain HTTP is answered, not redirected
+    assert client.get("/healthz").status_code == 200
+    secure = client.get("/accounts/login/", HTTP_X_FORWARDED_PROTO="https")
+    assert secure.status_code == 200
+    assert secure["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"

@@ -11,6 +11,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from tests.deploy.compose import (
 APP_SERVICES = ("web", "worker", "beat", "migrate")
 # What the test passes for compose's required variables (not secrets: never used to run).
 REQUIRED = {
-    "SECRET_KEY": "compose-test-secret-key-0123456789abcdef",
+    "SECRET_KEY": "compose-test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
     "EVIDENCE_KEYS": "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
     "POSTGRES_PASSWORD": "composetestpassword",
     "APP_DATABASE_PASSWORD": "composetestapppassword",
@@ -215,6 +216,38 @@ def test_app_services_run_production_settings(compose_config):
         assert env["DATABASE_URL"].split("@", 1)[1].startswith("postgres:"), name
         assert env["CELERY_BROKER_URL"].startswith("redis://redis:"), name
         assert {"SECRET_KEY", "EVIDENCE_KEYS", "ALLOWED_HOSTS", "CASEWORK_DATA_DIR"} <= set(env)
+
+
+def test_web_trusts_its_one_tls_proxy(compose_config):
+    """Without TRUSTED_PROXY_COUNT the sign-in throttle and the audit log would see the
+    proxy's address for every member of staff; without TRUST_X_FORWARDED_PROTO every request
+    would look like plain HTTP and be redirected to HTTPS forever."""
+    env = environment(compose_config["services"]["web"])
+    assert env["TRUSTED_PROXY_COUNT"] == "1"
+    assert env["TRUST_X_FORWARDED_PROTO"] == "true"
+
+
+@needs_compose
+def test_the_web_service_passes_the_deployment_check(compose_config, tmp_path):
+    """`manage.py check --deploy` with exactly the web service's environment (its folders
+    moved here; nothing is connected to) finds nothing to warn about."""
+    env = environment(compose_config["services"]["web"])
+    env.update(
+        CASEWORK_DATA_DIR=str(tmp_path),
+        EVIDENCE_DIR=str(tmp_path / "evidence"),
+        PATH=os.environ.get("PATH", "/usr/bin:/bin"),
+        DJANGO_SETTINGS_MODULE="casework.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
 
 
 def test_web_and_worker_share_the_evidence_volume(compose_config):

@@ -10,6 +10,7 @@ import sys
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -59,6 +60,11 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo:
             call_command("load_demo")
+        elif not get_user_model().objects.filter(is_superuser=True).exists():
+            self.stdout.write(
+                "No demo data, and no admin yet: make the first one with\n"
+                f"  {sys.executable} manage.py add_user NAME --role admin"
+            )
 
         env = dict(os.environ, GUNICORN_BIND=f"{host}:{port}", PYTHONUNBUFFERED="1")
         python = sys.executable
