@@ -32,6 +32,9 @@ def test_lead_must_pass_totp_before_anything():
     response = client.get("/queues/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/otp/")
+    step = client.get("/accounts/otp/").content
+    assert b'aria-label="Main"' not in step and b'role="search"' not in step  # no navigation
+    assert b"Sign out" in step
     assert client.post("/accounts/otp/", {"otp_token": "000000"}).status_code == 400
     # django-otp throttles a device after a failure; a person would wait a second
     TOTPDevice.objects.filter(user=lead).update(throttling_failure_timestamp=None)
@@ -49,6 +52,7 @@ def test_lead_without_device_cannot_work():
     response = client.get("/queues/")
     assert response.status_code == 403
     assert b"Second factor required" in response.content
+    assert b'aria-label="Main"' not in response.content
 
 
 def test_failed_logins_are_throttled_and_audited(settings):
