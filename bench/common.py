@@ -1,17 +1,26 @@
-"""What several benchmarks share: percentiles of timings, and sampling pg_stat_activity.
+"""What several benchmarks share: percentiles of timings, sampling pg_stat_activity, and
+the processes a benchmark starts (a free port, a process group started and stopped, CPU
+seconds of a process tree, the machine's cores and load).
 
 The scripts run as `python bench/<name>.py` and put the repository root on sys.path first,
 so they import this as `from bench import common`. It needs nothing beyond the standard
-library until a sampler is started (then psycopg), so the scripts that only time code do
-not pull in a database driver by importing it.
+library until a sampler is started (then psycopg) or CPU is read (then psutil), so the
+scripts that only time code do not pull in a database driver by importing it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import signal
+import socket
+import subprocess
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 # How a percentile picks its value from the sorted samples. Each benchmark has printed its
@@ -33,6 +42,18 @@ def percentiles(
     With no values every percentile is NaN, which json.dumps writes as NaN."""
     ordered = sorted(values)
     return {p: _pick(ordered, p, method) for p in ps}
+
+
+def spread(values: Sequence[float], digits: int = 3) -> dict[str, float]:
+    """{"p50", "p95", "max"} of values (nearest rank), rounded; {} when there are none."""
+    if not values:
+        return {}
+    pick = percentiles(values, (50, 95))
+    return {
+        "p50": round(pick[50], digits),
+        "p95": round(pick[95], digits),
+        "max": round(max(values), digits),
+    }
 
 
 def percentile(values: Iterable[float], p: float, *, method: Method = "nearest_rank") -> float:
@@ -194,3 +215,67 @@ class PgActivitySampler:
                 self.conn.close()
             finally:
                 self.conn = None
+
+
+# --- processes --------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    """The cores and load average, recorded with figures from a shared small machine."""
+    return {"cpu_count": os.cpu_count(), "loadavg": [round(x, 2) for x in os.getloadavg()]}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_group(
+    cmd: list[str], log_path: Path, ready: Callable[[], bool], *, cwd: Path, env: dict[str, str]
+) -> subprocess.Popen:
+    """Start cmd in a process group of its own, its output appended to log_path, and wait
+    until ready() (at most two minutes; a process that exits first is an error)."""
+    with log_path.open("ab") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=out, stderr=out, start_new_session=True
+        )
+    deadline = time.monotonic() + 120
+    while not ready():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_group(proc)
+            raise RuntimeError(f"{cmd[:3]} did not start (exit {proc.returncode}): {log_path}")
+        time.sleep(0.2)
+    return proc
+
+
+def stop_group(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """Stop a process started with start_new_session=True and everything in its group:
+    SIGTERM, then SIGKILL after `timeout` seconds, and SIGKILL for any child left behind."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def tree_cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """{name: CPU seconds so far of that process and its living children}. Children that
+    exited in between take their time with them: compare snapshots of long-lived trees."""
+    import psutil
+
+    totals = {}
+    for name, pid in pids.items():
+        totals[name] = 0.0
+        with contextlib.suppress(psutil.Error):
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    times = proc.cpu_times()
+                    totals[name] += times.user + times.system
+    return totals
