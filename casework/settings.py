@@ -203,6 +203,14 @@ INTAKE_MAX_REQUEST_BYTES = env_int("INTAKE_MAX_REQUEST_BYTES", 100 * 1024 * 1024
 INTAKE_MAX_MEDIA_COUNT = env_int("INTAKE_MAX_MEDIA_COUNT", 20)
 INTAKE_MAX_MEDIA_BYTES = env_int("INTAKE_MAX_MEDIA_BYTES", 50 * 1024 * 1024)
 INTAKE_MAX_IMAGE_PIXELS = env_int("INTAKE_MAX_IMAGE_PIXELS", 50_000_000)
+# Frames of one animated image (each is decoded at intake to refuse a truncated one).
+INTAKE_MAX_FRAMES = env_int("INTAKE_MAX_FRAMES", 1000)
+# What one report may cost to decode: the pixels its files declare (frames and the keyframes
+# a video's preview decodes included), summed; checked from headers before decoding any.
+INTAKE_MAX_REQUEST_PIXELS = env_int("INTAKE_MAX_REQUEST_PIXELS", 250_000_000)
+# What one platform may send in a rolling window, in declared pixels; 0 turns it off.
+INTAKE_PLATFORM_MAX_PIXELS = env_int("INTAKE_PLATFORM_MAX_PIXELS", 10_000_000_000)
+INTAKE_PLATFORM_WINDOW_SECONDS = env_int("INTAKE_PLATFORM_WINDOW_SECONDS", 3600)
 # PDQ matches against hash lists within this Hamming distance (of 256 bits).
 PDQ_MATCH_DISTANCE = env_int("PDQ_MATCH_DISTANCE", 31)
 # A failed media task retries after 1x, 2x, 4x, 8x this many seconds, then fails for good.
