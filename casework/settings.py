@@ -175,13 +175,24 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 CELERY_TASK_IGNORE_RESULT = True
+# Each worker process may use this much address space (RLIMIT_AS): a file that needs more
+# fails with MemoryError in that process instead of taking the machine's memory. A child whose
+# resident peak passed half of it is replaced after its task. 0: no limit.
+WORKER_MEMORY_LIMIT_MB = env_int("WORKER_MEMORY_LIMIT_MB", 2048)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = WORKER_MEMORY_LIMIT_MB * 1024 // 2 or None  # KiB
+# A worker renews its lease on the media item it processes every third of this; the sweep
+# (every MEDIA_SWEEP_SECONDS) queues again an item whose lease ran out: its worker died.
+MEDIA_LEASE_SECONDS = env_int("MEDIA_LEASE_SECONDS", 15)
+MEDIA_SWEEP_SECONDS = env_int("MEDIA_SWEEP_SECONDS", 5)
+# The Celery queue media processing goes to (a worker of its own may serve it with -Q).
+MEDIA_QUEUE = os.environ.get("MEDIA_QUEUE", "celery")
 # Keep each worker's database connection between tasks (Celery's default reconnects per task).
 CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stalled-media": {
-        "task": "reports.tasks.requeue_stalled_media",
-        "schedule": 300.0,
+    "requeue-expired-media": {
+        "task": "reports.tasks.requeue_expired_media",
+        "schedule": float(MEDIA_SWEEP_SECONDS),
     },
     "seal-audit-events": {
         "task": "casework.audit.tasks.seal_audit_events",

@@ -286,10 +286,10 @@ def _dump(part: Any) -> dict[str, Any]:
 
 def enqueue_processing(media_ids: list[int]) -> None:
     """Queue media processing; if the broker is down the sweep picks the media up later."""
-    from reports.tasks import process_media
+    from reports.tasks import queue_processing
 
     for media_id in media_ids:
         try:
-            process_media.delay(media_id)
+            queue_processing(media_id)
         except Exception:
-            log.exception("could not queue media %s; the stalled-media sweep will retry", media_id)
+            log.exception("could not queue media %s; the media sweep will retry", media_id)

@@ -129,6 +129,12 @@ class Media(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
+    lease_holder = models.CharField(
+        max_length=32, blank=True, help_text="The processing attempt holding the item, or queued"
+    )
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="When the holder's lease ends unless it is renewed"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
