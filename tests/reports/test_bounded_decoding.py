@@ -26,8 +26,10 @@ data = open(sys.argv[1], "rb").read()
 before = resource.getrusage(resource.RUSAGE_SELF)
 result = process_bytes(data, "image")
 after = resource.getrusage(resource.RUSAGE_SELF)
+# VmHWM, not ru_maxrss: that one also counts the forking parent's memory before exec.
+peak_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
 print(json.dumps({
-    "peak_mb": after.ru_maxrss / 1024,
+    "peak_mb": peak_kb / 1024,
     "cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
     "pdq": result.pdq, "quality": result.pdq_quality, "preview": result.preview.hex(),
 }))
