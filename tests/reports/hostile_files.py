@@ -9,27 +9,12 @@ import io
 import struct
 import zlib
 
-from PIL import Image, ImageDraw
-
 from reports import synthetic
-
-
-def stripes(size: int, mode: str = "L") -> Image.Image:
-    """A size x size picture of stripes and a disc: it compresses to almost nothing."""
-    ink = {"L": (0, 200, 90), "RGB": ((0, 0, 0), (200, 50, 90), (20, 220, 20))}[mode]
-    image = Image.new(mode, (size, size), ink[0])
-    draw = ImageDraw.Draw(image)
-    for x in range(0, size, max(1, size // 10)):
-        draw.rectangle((x, 0, x + size // 20, size), fill=ink[1])
-    draw.ellipse((size // 7, size // 7, size * 5 // 7, size * 6 // 7), fill=ink[2])
-    return image
 
 
 def big_png(size: int = 7000, mode: str = "L") -> bytes:
     """A 7000x7000 PNG (49 megapixels, under the 50 MP limit) of some 80 kB."""
-    out = io.BytesIO()
-    stripes(size, mode).save(out, format="PNG", compress_level=9)
-    return out.getvalue()
+    return synthetic.big_png(size, mode)
 
 
 def png_chunk(kind: bytes, data: bytes) -> bytes:

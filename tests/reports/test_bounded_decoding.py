@@ -63,7 +63,7 @@ def test_a_49_megapixel_image_is_hashed_and_previewed_in_bounded_memory(tmp_path
     if fmt == "PNG":
         path.write_bytes(hostile_files.big_png())  # 78 kB, 7000x7000 grey
     else:
-        hostile_files.stripes(7000, "RGB").save(path, format="JPEG", quality=90)
+        synthetic.stripes(7000, "RGB").save(path, format="JPEG", quality=90)
     measured = processed_in_a_fresh_process(path)
     # The full-size path peaked at 1.5-1.6 GB (PDQ's float buffers of 49 MP).
     assert measured["peak_mb"] < 400, measured["peak_mb"]
