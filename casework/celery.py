@@ -58,3 +58,21 @@ def _record_task(task_id: str, task: object, state: str | None = None, **_: obje
         metrics.task_finished(
             task.name, time.perf_counter() - started, failed=state in {"FAILURE", "RETRY"}
         )
+
+
+@signals.worker_process_init.connect
+def limit_worker_memory(**_: object) -> None:
+    """Cap this worker process's address space at WORKER_MEMORY_LIMIT_MB: a hostile file
+    makes its own allocation fail (MemoryError) rather than take the machine's memory."""
+    import resource
+
+    from django.conf import settings
+
+    limit_mb = settings.WORKER_MEMORY_LIMIT_MB
+    if limit_mb <= 0:
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = limit_mb * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))

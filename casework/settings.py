@@ -218,13 +218,24 @@ AUDIT_SIGNING_KEY_FILE = Path(
 )
 
 CELERY_TASK_IGNORE_RESULT = True
+# Each worker process may use this much address space (RLIMIT_AS): a file that needs more
+# fails with MemoryError in that process instead of taking the machine's memory. A child whose
+# resident peak passed half of it is replaced after its task. 0: no limit.
+WORKER_MEMORY_LIMIT_MB = env_int("WORKER_MEMORY_LIMIT_MB", 2048)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = WORKER_MEMORY_LIMIT_MB * 1024 // 2 or None  # KiB
+# A worker renews its lease on the media item it processes every third of this; the sweep
+# (every MEDIA_SWEEP_SECONDS) queues again an item whose lease ran out: its worker died.
+MEDIA_LEASE_SECONDS = env_int("MEDIA_LEASE_SECONDS", 15)
+MEDIA_SWEEP_SECONDS = env_int("MEDIA_SWEEP_SECONDS", 5)
+# The Celery queue media processing goes to (a worker of its own may serve it with -Q).
+MEDIA_QUEUE = os.environ.get("MEDIA_QUEUE", "celery")
 # Keep each worker's database connection between tasks (Celery's default reconnects per task).
 CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stalled-media": {
-        "task": "reports.tasks.requeue_stalled_media",
-        "schedule": 300.0,
+    "requeue-expired-media": {
+        "task": "reports.tasks.requeue_expired_media",
+        "schedule": float(MEDIA_SWEEP_SECONDS),
     },
     "seal-audit-events": {
         "task": "casework.audit.tasks.seal_audit_events",
@@ -246,6 +257,14 @@ INTAKE_MAX_REQUEST_BYTES = env_int("INTAKE_MAX_REQUEST_BYTES", 100 * 1024 * 1024
 INTAKE_MAX_MEDIA_COUNT = env_int("INTAKE_MAX_MEDIA_COUNT", 20)
 INTAKE_MAX_MEDIA_BYTES = env_int("INTAKE_MAX_MEDIA_BYTES", 50 * 1024 * 1024)
 INTAKE_MAX_IMAGE_PIXELS = env_int("INTAKE_MAX_IMAGE_PIXELS", 50_000_000)
+# Frames of one animated image (each is decoded at intake to refuse a truncated one).
+INTAKE_MAX_FRAMES = env_int("INTAKE_MAX_FRAMES", 1000)
+# What one report may cost to decode: the pixels its files declare (frames and the keyframes
+# a video's preview decodes included), summed; checked from headers before decoding any.
+INTAKE_MAX_REQUEST_PIXELS = env_int("INTAKE_MAX_REQUEST_PIXELS", 250_000_000)
+# What one platform may send in a rolling window, in declared pixels; 0 turns it off.
+INTAKE_PLATFORM_MAX_PIXELS = env_int("INTAKE_PLATFORM_MAX_PIXELS", 10_000_000_000)
+INTAKE_PLATFORM_WINDOW_SECONDS = env_int("INTAKE_PLATFORM_WINDOW_SECONDS", 3600)
 # PDQ matches against hash lists within this Hamming distance (of 256 bits).
 PDQ_MATCH_DISTANCE = env_int("PDQ_MATCH_DISTANCE", 31)
 # A failed media task retries after 1x, 2x, 4x, 8x this many seconds, then fails for good.

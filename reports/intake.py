@@ -11,10 +11,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from pydantic import ValidationError
 
-from reports import vault
-from reports.media import MediaInfo, MediaRefused, inspect
+from reports import budgets, vault
+from reports.media import MediaInfo, MediaRefused, declare, verify
 from reports.models import Media, Platform, Report
 from reports.schemas import ReportIn
 from reports.signals import report_ready, report_received
@@ -39,12 +40,14 @@ class CheckedMedia:
 
 
 class IntakeRefused(Exception):
-    """The request cannot be taken; errors name every bad field."""
+    """The request cannot be taken; errors name every bad field. retry_after: the seconds
+    after which the same request may be taken (a rate limit)."""
 
-    def __init__(self, status: int, errors: list[dict[str, str]]):
+    def __init__(self, status: int, errors: list[dict[str, str]], retry_after: int | None = None):
         super().__init__(errors)
         self.status = status
         self.errors = errors
+        self.retry_after = retry_after
 
 
 # No field takes an integer longer than this; a longer one is read as a value no field accepts,
@@ -135,15 +138,32 @@ def validate(document: Any, uploads: list[Upload]) -> tuple[ReportIn, list[Check
                 continue
             files.append(Upload(f"media[{i}]", item.filename, data))
 
-    checked: list[CheckedMedia] = []
+    declared: list[CheckedMedia] = []
+    fields: list[str] = []
     for upload in files:
         try:
-            info = inspect(upload.data, upload.filename)
+            info = declare(upload.data, upload.filename)
         except MediaRefused as refused:
             errors.append({"field": upload.field, "message": refused.message})
             statuses.add(refused.status)
             continue
-        checked.append(CheckedMedia(upload.filename, upload.data, info))
+        declared.append(CheckedMedia(upload.filename, upload.data, info))
+        fields.append(upload.field)
+
+    over_budget = budgets.over_request_budget(
+        [(field, item.info) for field, item in zip(fields, declared, strict=True)]
+    )
+    if over_budget:  # refused on the headers alone: nothing is decoded
+        errors += over_budget
+        statuses.add(413)
+    else:
+        for field, item in zip(fields, declared, strict=True):
+            try:
+                verify(item.data, item.info)
+            except MediaRefused as refused:
+                errors.append({"field": field, "message": refused.message})
+                statuses.add(refused.status)
+    checked = declared
 
     if errors:
         raise IntakeRefused(_status_for(statuses), errors)
@@ -180,12 +200,16 @@ def receive_report(
     existing = _existing(platform, report)
     if existing is not None:
         return existing, False
+    pixels = sum(item.info.pixels for item in media)
+    _check_platform_budget(platform, pixels)  # before sealing, to spare the work
 
     sealed: list[tuple[str, str]] = []
     try:
         for item in media:
             sealed.append(vault.store(item.data))
         with transaction.atomic():
+            budgets.lock_platform(platform)
+            _check_platform_budget(platform, pixels)  # again, weighed one intake at a time
             row = Report.objects.create(
                 platform=platform,
                 source=report.source,
@@ -202,6 +226,7 @@ def receive_report(
                 classifier=_dump(report.classifier),
                 raw_payload=payload,
                 status=Report.Status.RECEIVED if media else Report.Status.PROCESSED,
+                pixels=pixels,
             )
             rows = Media.objects.bulk_create(
                 Media(
@@ -237,6 +262,14 @@ def receive_report(
     return row, True
 
 
+def _check_platform_budget(platform: Platform, pixels: int) -> None:
+    try:
+        budgets.check_platform_budget(platform, pixels, timezone.now())
+    except budgets.OverPlatformBudget as over:
+        error = {"field": "media", "message": over.message}
+        raise IntakeRefused(429, [error], retry_after=over.retry_after) from None
+
+
 def _existing(platform: Platform, report: ReportIn) -> Report | None:
     return (
         Report.objects.filter(
@@ -253,10 +286,10 @@ def _dump(part: Any) -> dict[str, Any]:
 
 def enqueue_processing(media_ids: list[int]) -> None:
     """Queue media processing; if the broker is down the sweep picks the media up later."""
-    from reports.tasks import process_media
+    from reports.tasks import queue_processing
 
     for media_id in media_ids:
         try:
-            process_media.delay(media_id)
+            queue_processing(media_id)
         except Exception:
-            log.exception("could not queue media %s; the stalled-media sweep will retry", media_id)
+            log.exception("could not queue media %s; the media sweep will retry", media_id)

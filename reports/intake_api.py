@@ -38,6 +38,16 @@ log = logging.getLogger(__name__)
 MAX_REPORT_ID = 2**63 - 1  # PostgreSQL's bigint
 
 REQUEST_BODY, REQUEST_COMPONENTS = request_body_openapi()
+RATE_LIMITED = {
+    429: {
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds until the platform's pixel budget takes this report",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        }
+    }
+}
 
 
 class IntakeTokenAuth(HttpBearer):
@@ -156,27 +166,31 @@ def _multipart(request: HttpRequest) -> tuple[dict[str, Any], list[Upload]]:
         413: ErrorsOut,
         415: ErrorsOut,
         422: ErrorsOut,
+        429: ErrorsOut,
         500: ErrorsOut,
     },
-    openapi_extra={"requestBody": REQUEST_BODY},
+    openapi_extra={"requestBody": REQUEST_BODY, "responses": RATE_LIMITED},
     summary="Send a report",
 )
 def post_report(request: HttpRequest):
     try:
         document, uploads = _document_and_uploads(request)
         report_in, media = validate(document, uploads)
+        report, created = receive_report(
+            platform=request.auth,
+            report=report_in,
+            media=media,
+            payload=raw_payload(document, uploads),
+        )
     except RequestDataTooBig:
         return too_large("the request body is over the configured limit")
     except (MultiPartParserError, TooManyFilesSent) as exc:
         return errors(400, [{"field": "body", "message": f"malformed multipart body: {exc}"}])
     except IntakeRefused as refused:
-        return errors(refused.status, refused.errors)
-    report, created = receive_report(
-        platform=request.auth,
-        report=report_in,
-        media=media,
-        payload=raw_payload(document, uploads),
-    )
+        response = errors(refused.status, refused.errors)
+        if refused.retry_after is not None:
+            response["Retry-After"] = str(refused.retry_after)
+        return response
     return Status(201 if created else 200, {"id": report.pk, "status": report.status})
 
 

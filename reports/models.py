@@ -70,6 +70,9 @@ class Report(models.Model):
     )
     received_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    pixels = models.PositiveBigIntegerField(
+        default=0, help_text="The pixels its media declare to decode (the platform's budget)"
+    )
 
     class Meta:
         constraints = [
@@ -79,6 +82,7 @@ class Report(models.Model):
         ]
         indexes = [
             models.Index(fields=["received_at"]),
+            models.Index(fields=["platform", "received_at"], name="report_platform_recent_idx"),
             # an uploader's other reports, newest first
             models.Index(KeyTransform("id", "uploader"), "id", name="report_uploader_id_idx"),
         ]
@@ -125,6 +129,12 @@ class Media(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
+    lease_holder = models.CharField(
+        max_length=32, blank=True, help_text="The processing attempt holding the item, or queued"
+    )
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="When the holder's lease ends unless it is renewed"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

@@ -12,6 +12,8 @@ PREVIEW_EDGE = 256
 KEYFRAME_EDGE = 160
 GRID_COLUMNS = 3
 MAX_KEYFRAMES = 9
+# A video's preview picks its keyframes from at most this many of the first keyframes.
+KEYFRAMES_SCANNED = MAX_KEYFRAMES * 8
 
 
 def _blur_small(image: Image.Image, edge: int) -> Image.Image:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import io
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,12 @@ from reports import hashing, previews
 MMAP_THRESHOLD = 32 << 20
 TRIM_THRESHOLD = 128 << 20
 _allocator_tuned = False
+# Images up to this size are hashed at full resolution; larger ones are shrunk first.
+HASH_MAX_PIXELS = 4_000_000
+# A video keyframe is scaled to this long edge as it is decoded (its tile is far smaller).
+KEYFRAME_DECODE_EDGE = 4 * previews.KEYFRAME_EDGE
+# Modes Image.reduce() shrinks as they are (a byte per band), before any conversion.
+REDUCIBLE_MODES = {"L", "LA", "RGB", "RGBA", "RGBX"}
 
 
 @dataclass
@@ -66,14 +73,34 @@ def process_bytes(data: bytes, kind: str) -> ProcessedMedia:
 
 
 def decode_rgb(data: bytes) -> Image.Image:
-    """The full-resolution RGB pixels, exactly Image.open(f).convert("RGB") (PDQ's input).
+    """The RGB pixels PDQ and the preview are made from.
 
-    Decoded once at full size (no draft or reduced decode); an image already in RGB is used
-    as decoded rather than copied by convert().
+    Up to HASH_MAX_PIXELS this is the full-resolution image, exactly
+    Image.open(f).convert("RGB") (so PDQ is bit for bit the reference pdqhash of the file).
+    A larger image is shrunk by the smallest whole factor that brings it under (PDQ's own
+    file hasher shrinks anything over 512 px), and never held as full-size RGB: a JPEG is
+    decoded already shrunk (its DCT scaling), anything else is box-reduced in the mode it
+    decodes to (one byte a pixel for grey) before the RGB conversion. The reference hasher
+    of the full-size pixels costs some 30 bytes a pixel: 1.6 GB for 49 megapixels.
     """
     with Image.open(io.BytesIO(data)) as image:
+        factor = reduction(image.size)
+        if factor > 1 and image.format == "JPEG":
+            width, height = image.size
+            image.draft("RGB", (-(-width // factor), -(-height // factor)))
         image.load()  # leaving the block drops the file, not the decoded pixels
+        factor = reduction(image.size)
+        if factor > 1:
+            if image.mode not in REDUCIBLE_MODES:
+                image = image.convert("RGB")
+            image = image.reduce(factor)
         return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def reduction(size: tuple[int, int]) -> int:
+    """The smallest whole factor that brings an image of this size to HASH_MAX_PIXELS."""
+    width, height = size
+    return max(1, math.ceil(math.sqrt(width * height / HASH_MAX_PIXELS)))
 
 
 def _tune_allocator() -> None:
@@ -98,6 +125,8 @@ def _tune_allocator() -> None:
 
 
 def _keyframes(data: bytes, wanted: int = previews.MAX_KEYFRAMES) -> list[Image.Image]:
+    """Up to `wanted` keyframes spread over the first KEYFRAMES_SCANNED, each scaled down
+    as it is decoded (to KEYFRAME_DECODE_EDGE), so only one full-size frame is ever held."""
     import av
 
     with av.open(io.BytesIO(data)) as container:
@@ -105,8 +134,10 @@ def _keyframes(data: bytes, wanted: int = previews.MAX_KEYFRAMES) -> list[Image.
         stream.codec_context.skip_frame = "NONKEY"
         frames = []
         for frame in container.decode(stream):
-            frames.append(frame.to_image())
-            if len(frames) >= wanted * 8:
+            scale = min(1.0, KEYFRAME_DECODE_EDGE / max(frame.width, frame.height))
+            width, height = max(1, round(frame.width * scale)), max(1, round(frame.height * scale))
+            frames.append(frame.reformat(width=width, height=height, format="rgb24").to_image())
+            if len(frames) >= previews.KEYFRAMES_SCANNED:
                 break
     if not frames:
         raise ValueError("the video has no decodable keyframe")

@@ -52,6 +52,25 @@ def image_bytes(seed: int, fmt: str = "JPEG", size: tuple[int, int] = (640, 480)
     return out.getvalue()
 
 
+def stripes(size: int, mode: str = "L") -> Image.Image:
+    """A size x size picture of stripes and a disc: it compresses to almost nothing."""
+    ink = {"L": (0, 200, 90), "RGB": ((0, 0, 0), (200, 50, 90), (20, 220, 20))}[mode]
+    image = Image.new(mode, (size, size), ink[0])
+    draw = ImageDraw.Draw(image)
+    for x in range(0, size, max(1, size // 10)):
+        draw.rectangle((x, 0, x + size // 20, size), fill=ink[1])
+    draw.ellipse((size // 7, size // 7, size * 5 // 7, size * 6 // 7), fill=ink[2])
+    return image
+
+
+def big_png(size: int = 7000, mode: str = "L") -> bytes:
+    """stripes(size) as PNG: 49 megapixels (under the 50 MP limit) in some 80 kB (grey) or
+    180 kB (RGB), the costliest image per byte that intake takes."""
+    out = io.BytesIO()
+    stripes(size, mode).save(out, format="PNG", compress_level=9)
+    return out.getvalue()
+
+
 def video_bytes(
     seed: int, seconds: float = 2.0, fps: int = 12, size: tuple[int, int] = (320, 240)
 ) -> bytes:

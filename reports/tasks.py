@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from pathlib import Path
 
 from celery import shared_task
@@ -11,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from reports import vault
+from reports import leases, vault
 from reports.matching import record_matches
 from reports.models import Media, Report
 from reports.processing import process_bytes
@@ -21,34 +20,57 @@ from reports.signals import report_ready
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-STALLED_AFTER = timedelta(minutes=10)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_ATTEMPTS - 1)
+def queue_processing(media_id: int) -> None:
+    process_media.apply_async(args=[media_id], queue=settings.MEDIA_QUEUE)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
 def process_media(self, media_id: int) -> None:
-    """Hash one media item and make its blurred preview; retry with backoff, then fail visibly."""
-    media = Media.objects.filter(pk=media_id, status=Media.Status.PENDING).first()
-    if media is None:
-        return  # already done (a redelivery) or failed for good
+    """Hash one media item and make its blurred preview; retry with backoff, then fail visibly.
+
+    Each attempt is counted before it starts (reports/leases.py), so MAX_ATTEMPTS bounds the
+    deliveries of a file even when processing it kills the worker."""
+    claim = leases.claim(media_id, MAX_ATTEMPTS)
+    if claim.outcome == "done":
+        return  # already finished (a redelivery) or failed for good
+    if claim.outcome == "held":  # another delivery is at work; look again when its lease ends
+        raise self.retry(countdown=claim.wait + 1, queue=settings.MEDIA_QUEUE)
+    if claim.outcome == "exhausted":
+        error = (
+            f"gave up after {claim.attempt} attempts: the last did not finish (the worker "
+            "processing the file died, for instance killed for memory)"
+        )
+        _finish(media_id, attempts=claim.attempt, error=error)
+        return
+    attempt = claim.attempt
+    media = Media.objects.get(pk=media_id)
     try:
-        data = vault.load(media.vault_name)
-        result = process_bytes(data, media.kind)
-        provenance = read_provenance(data, media.content_type)
-        preview_name, preview_key = vault.store(result.preview)
+        with leases.kept(media_id, claim.holder):
+            data = vault.load(media.vault_name)
+            result = process_bytes(data, media.kind)
+            provenance = read_provenance(data, media.content_type)
+            preview_name, preview_key = vault.store(result.preview)
+    except MemoryError:
+        # Over the worker's memory cap: the same file would fail the same way again.
+        log.warning("processing media %s needs more memory than the worker may use", media_id)
+        limit = settings.WORKER_MEMORY_LIMIT_MB
+        error = f"MemoryError: the file needs more memory than a worker may use ({limit} MB)"
+        _finish(media_id, attempts=attempt, error=error)
+        return
     except Exception as exc:
-        attempt = self.request.retries + 1
         log.warning("processing media %s failed (attempt %s): %s", media_id, attempt, exc)
         if attempt >= MAX_ATTEMPTS:
             _finish(media_id, error=f"{type(exc).__name__}: {exc}", attempts=attempt)
             return
-        Media.objects.filter(pk=media_id).update(
-            attempts=attempt, error=f"attempt {attempt} failed: {type(exc).__name__}: {exc}"
-        )
-        backoff = settings.MEDIA_RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1)
-        raise self.retry(exc=exc, countdown=min(backoff, 300)) from exc
+        backoff = min(settings.MEDIA_RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1), 300)
+        error = f"attempt {attempt} failed: {type(exc).__name__}: {exc}"
+        leases.release_for_retry(media_id, claim.holder, backoff, error)
+        raise self.retry(exc=exc, countdown=backoff, queue=settings.MEDIA_QUEUE) from exc
     finished = _finish(
         media_id,
-        attempts=self.request.retries + 1,
+        attempts=attempt,
         fields={
             "sha256": result.sha256,
             "md5": result.md5,
@@ -77,6 +99,7 @@ def _finish(media_id: int, *, attempts: int, fields: dict | None = None, error: 
         media.status = Media.Status.FAILED if error else Media.Status.PROCESSED
         media.error = error
         media.attempts = attempts
+        media.lease_holder, media.lease_until = "", None
         media.processed_at = timezone.now()
         media.save()
         statuses = set(report.media.values_list("status", flat=True))
@@ -93,18 +116,14 @@ def _finish(media_id: int, *, attempts: int, fields: dict | None = None, error: 
 
 
 @shared_task
-def requeue_stalled_media() -> int:
-    """Queue again media left pending too long (a lost message, a broker outage)."""
-    cutoff = timezone.now() - STALLED_AFTER
-    ids = list(
-        Media.objects.filter(status=Media.Status.PENDING, created_at__lt=cutoff).values_list(
-            "pk", flat=True
-        )[:1000]
-    )
-    for media_id in ids:
-        process_media.delay(media_id)
+def requeue_expired_media() -> int:
+    """Queue again media whose processing lease ran out (its worker died) or that were never
+    taken up (a lost message, a broker outage)."""
+    with transaction.atomic():
+        ids = leases.take_expired()
+        transaction.on_commit(lambda: [queue_processing(media_id) for media_id in ids])
     if ids:
-        log.info("requeued %s stalled media items", len(ids))
+        log.info("requeued %s media items whose processing stopped", len(ids))
     return len(ids)
 
 
