@@ -28,6 +28,46 @@ FILE_ANNOTATIONS = (
 )
 
 
+# For people: each annotation's name on the case page, and the key that toggles it.
+ANNOTATION_LABELS = {
+    "generativeAi": "Generative AI",
+    "possibleSelfProduction": "Possible self-production",
+    "infant": "Infant or toddler",
+    "physicalHarm": "Physical harm",
+    "violenceGore": "Violence or gore",
+    "bestiality": "Bestiality",
+    "liveStreaming": "Live streaming",
+    "viral": "Viral",
+    "potentialMeme": "Potential meme",
+    "animeDrawingVirtualHentai": "Anime, drawing or virtual",
+}
+ANNOTATION_KEYS = "gpihvblymo"
+INDUSTRY_KEYS = "qwer"
+IWF_KEYS = "asd"
+# Both CSAM verdicts wait for a second person before anything goes to a hotline: the labels
+# on the decision form say so.
+SECOND_REVIEW = {
+    "csam_confirmed": "CSAM confirmed: a lead reviews it before any hotline report",
+    "csam_suspected": "CSAM suspected: a second reviewer decides",
+}
+
+
+def annotation_choices() -> list[tuple[str, str, str]]:
+    """(value, label, key) for each annotation, in the keys' order."""
+    return [
+        (value, ANNOTATION_LABELS[value], key)
+        for value, key in zip(FILE_ANNOTATIONS, ANNOTATION_KEYS, strict=True)
+    ]
+
+
+def verdict_choices(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(value, SECOND_REVIEW.get(value, label)) for value, label in choices]
+
+
+def annotation_label(value: str) -> str:
+    return ANNOTATION_LABELS.get(value, value)
+
+
 def clean_labels(media_labels: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per media id: its industry classification, IWF category and annotations, checked."""
     cleaned: dict[str, dict[str, Any]] = {}
