@@ -37,7 +37,13 @@ def record(escalation: Escalation, answer: Answer, sent: list[Document]) -> Esca
         documents.append(_document(escalation, attempt, "received", answer.receipt))
     EscalationDocument.objects.bulk_create(documents)
     escalation.step_in_flight = ""
-    escalation.save(update_fields=["step_in_flight", "updated_at"])
+    fields = ["step_in_flight", "updated_at"]
+    if answer.ok and escalation.failures:
+        # A step that went through ends the run of failures: the limit and the backoff are
+        # for a hotline that keeps refusing, not for the odd failure on a long report.
+        escalation.failures, escalation.problem = 0, ""
+        fields += ["failures", "problem"]
+    escalation.save(update_fields=fields)
     return attempt
 
 

@@ -115,6 +115,22 @@ def test_server_trouble_retries_with_backoff_then_needs_attention(sandbox, setti
     assert failures.backoff(1).total_seconds() < failures.backoff(3).total_seconds()
 
 
+def test_only_failures_in_a_row_count_towards_needing_attention(sandbox, settings):
+    """A flaky link fails one call in each step; no step fails twice running, so the report
+    goes through although the failures add up past the limit."""
+    settings.ESCALATION_MAX_ATTEMPTS = 2
+    escalation = approved_case(17)
+    sandbox.set_faults("submit=503@once,upload=503@once,fileinfo=503@once,finish=503@once")
+    for _ in range(8):
+        Escalation.objects.filter(pk=escalation.pk).update(next_attempt_at=None)
+        state = outbox.drive(escalation.pk)
+        if state in {"finished", "needs_attention"}:
+            break
+    escalation.refresh_from_db()
+    assert (state, escalation.failures, escalation.problem) == ("finished", 0, "")
+    assert escalation.attempts.exclude(outcome="ok").count() == 4
+
+
 def test_a_follow_up_on_the_same_account_names_the_earlier_report(sandbox):
     first = approved_case(8, uploader={"id": "repeat", "screen_name": "x"})
     outbox.drive(first.pk)
