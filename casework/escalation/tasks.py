@@ -3,12 +3,20 @@ schedule runs the sweep, so an escalation whose message was lost still goes)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
 from casework.escalation import outbox, queueing
 from casework.escalation.models import IS_DUE, Escalation, EscalationState
+
+
+# Every escalation has a message of its own on the way (queued at approval, or with its
+# retry's countdown): the sweep is for messages that were lost, so it leaves alone one that
+# changed or came due this recently.
+SWEEP_GRACE = timedelta(seconds=60)
 
 
 @shared_task(name="casework.escalation.tasks.drive_escalation")
@@ -18,12 +26,14 @@ def drive_escalation(escalation_id: int) -> str:
 
 @shared_task(name="casework.escalation.tasks.drive_due_escalations")
 def drive_due_escalations() -> int:
-    """Queue every escalation that is due: pending or under way and past its retry time, or
-    retracted with an abandoned report still to retract."""
-    now = timezone.now()
+    """Queue every escalation that is due and whose own message seems lost: pending or under
+    way and past its retry time, or retracted with an abandoned report still to retract, and
+    unchanged for SWEEP_GRACE."""
+    settled = timezone.now() - SWEEP_GRACE
     due = Escalation.objects.filter(
-        (IS_DUE & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)))
-        | Q(state=EscalationState.RETRACTED, abandoned__contains=[{"retracted": False}])
+        (IS_DUE & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=settled)))
+        | Q(state=EscalationState.RETRACTED, abandoned__contains=[{"retracted": False}]),
+        updated_at__lte=settled,
     ).values_list("pk", flat=True)[:1000]
     ids = list(due)
     for escalation_id in ids:

@@ -131,6 +131,20 @@ def test_only_failures_in_a_row_count_towards_needing_attention(sandbox, setting
     assert escalation.attempts.exclude(outcome="ok").count() == 4
 
 
+def test_the_sweep_requeues_only_escalations_whose_message_seems_lost(sandbox):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    fresh = approved_case(18)  # its own message is on the way
+    assert tasks.drive_due_escalations() == 0
+    long_ago = timezone.now() - timedelta(minutes=2)
+    Escalation.objects.filter(pk=fresh.pk).update(updated_at=long_ago)
+    assert tasks.drive_due_escalations() == 1
+    Escalation.objects.filter(pk=fresh.pk).update(next_attempt_at=timezone.now())
+    assert tasks.drive_due_escalations() == 0  # its retry's countdown message is due now
+
+
 def test_a_follow_up_on_the_same_account_names_the_earlier_report(sandbox):
     first = approved_case(8, uploader={"id": "repeat", "screen_name": "x"})
     outbox.drive(first.pk)
