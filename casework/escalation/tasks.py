@@ -12,7 +12,6 @@ from django.utils import timezone
 from casework.escalation import outbox, queueing
 from casework.escalation.models import IS_DUE, Escalation, EscalationState
 
-
 # Every escalation has a message of its own on the way (queued at approval, or with its
 # retry's countdown): the sweep is for messages that were lost, so it leaves alone one that
 # changed or came due this recently.
