@@ -1,4 +1,5 @@
-"""The Django admin as an admin sees it: a report's page fits the window; token making."""
+"""Admins' and auditors' pages as they see them: the admin fits the window, tokens are made
+there, the audit log reads as names and values."""
 
 from __future__ import annotations
 
@@ -37,4 +38,24 @@ def test_an_admin_makes_an_intake_token_in_the_admin(open_tab, transactional_db)
     tab.page.goto("/admin/reports/intaketoken/")
     assert "photos-app" in tab.page.inner_text("#result_list")
     assert token not in tab.page.content()
+    tab.assert_no_errors()
+
+
+def test_the_audit_log_reads_as_names_and_values(open_tab, seeded_case):
+    from casework import audit
+    from tests.e2e.browser import assert_accessible
+
+    case, _, _ = seeded_case
+    audit.record(
+        "case.decided",
+        actor="user:someone",
+        target=f"case:{case.pk}",
+        data={"verdict": "not_csam", "media_ids": [1, 2], "labels": {"1": {"iwf": "A"}}},
+    )
+    tab = open_tab()
+    sign_in(tab, make_user("e2e-auditor", roles.AUDITOR))
+    tab.page.goto("/audit/")
+    screenshot(tab, "audit-log")
+    assert "media ids\n1, 2" in tab.page.inner_text("table.grid")
+    assert_accessible(tab, "the audit log")
     tab.assert_no_errors()
