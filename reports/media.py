@@ -20,6 +20,7 @@ from PIL import Image, ImageFile, ImageSequence
 
 from reports.image_layout import LayoutError, layout
 from reports.previews import KEYFRAMES_SCANNED
+from reports.video_layout import non_media_bytes
 
 # Truncated images must fail loudly, never be padded with grey.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -197,10 +198,19 @@ def _declare_video(data: bytes, content_type: str) -> MediaInfo:
                 keyframes += packet.is_keyframe
                 if keyframes >= KEYFRAMES_SCANNED:
                     break
+        metadata = non_media_bytes(data, content_type)
+    except LayoutError as exc:
+        raise MediaRefused(422, f"the video is truncated or corrupt ({exc})") from exc
     except MediaRefused:
         raise
     except (av.FFmpegError, ValueError, IndexError) as exc:
         raise MediaRefused(422, f"the video is truncated or corrupt ({exc})") from exc
+    if metadata > MAX_METADATA_BYTES:
+        raise MediaRefused(
+            422,
+            f"the video carries {metadata} bytes besides its media data and index "
+            f"(metadata, attachments, free space or trailing data), over {MAX_METADATA_BYTES}",
+        )
     return MediaInfo("video", content_type, width, height, max(1, keyframes))
 
 
