@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from casework import roles
-from casework.cases import evidence
+from casework.cases import evidence, metadata_view
 from casework.cases.errors import CaseActionRefused
 from casework.views.decorators import existing_case, role_required
 
@@ -49,6 +49,6 @@ def metadata(request: HttpRequest, case_id: int, media_id: int) -> HttpResponse:
         found = evidence.inspect_metadata(case_id=case_id, media_id=media_id, user=request.user)
     except CaseActionRefused as refused:
         return JsonResponse({"error": str(refused)}, status=403)
-    response = JsonResponse({"metadata": found})
+    response = JsonResponse({"metadata": found, "sections": metadata_view.sections(found)})
     response["Cache-Control"] = "no-store"
     return response

@@ -70,7 +70,7 @@
 
   async function showMetadata(form) {
     const card = form.closest(".media-card");
-    const list = card.querySelector("dl.metadata");
+    const list = card.querySelector("div.metadata");
     const response = await fetch(form.action, {
       method: "POST",
       headers: { "X-CSRFToken": csrf(form) },
@@ -79,14 +79,22 @@
     });
     const body = await response.json();
     list.replaceChildren();
-    const entries = Object.entries(body.metadata || { error: body.error || "none" });
-    if (!entries.length) entries.push(["metadata", "none found"]);
-    for (const [name, value] of entries) {
-      const dt = document.createElement("dt");
-      dt.textContent = name;
-      const dd = document.createElement("dd");
-      dd.textContent = value;
-      list.append(dt, dd);
+    const sections = body.sections || [
+      { heading: "Metadata", items: [["error", body.error || "none"]] },
+    ];
+    if (!sections.length) sections.push({ heading: "Metadata", items: [["", "none found"]] });
+    for (const section of sections) {
+      const heading = document.createElement("h3");
+      heading.textContent = section.heading;
+      const items = document.createElement("dl");
+      for (const [name, value] of section.items) {
+        const dt = document.createElement("dt");
+        dt.textContent = name;
+        const dd = document.createElement("dd");
+        dd.textContent = value;
+        items.append(dt, dd);
+      }
+      list.append(heading, items);
     }
     list.hidden = false;
   }
