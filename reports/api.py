@@ -29,6 +29,8 @@ from reports.vault import VaultError
 __all__ = [
     "INDUSTRY_CATEGORIES",
     "IWF_CATEGORIES",
+    "REPORT_REASONS",
+    "REPORT_SOURCES",
     "ListMatch",
     "ReportFacts",
     "VaultError",
@@ -56,6 +58,9 @@ __all__ = [
     "synthetic_video",
     "unfiled_ready_report_ids",
 ]
+
+REPORT_SOURCES: tuple[str, ...] = tuple(Report.Source.values)
+REPORT_REASONS: tuple[str, ...] = tuple(Report.Reason.values)
 
 HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
