@@ -86,15 +86,22 @@ def file_report(report_id: int) -> Case:
     return case
 
 
+def refresh_case(case_id: int) -> Case:
+    """Recompute one case's facts and re-route it if a CSAM list matches (for cases filed
+    before the facts were kept; refresh_case_facts)."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("queue").get(pk=case_id)
+        return reroute_on_match(case, refresh_facts(case))
+
+
 def reroute_after_match(report_id: int) -> Case | None:
     """Media of a filed report matched a list late (processed later, or a list grew): its
     case moves to the CSAM queue if it is still open and nobody holds it."""
-    with transaction.atomic():
-        link = CaseReport.objects.filter(report_id=report_id).first()
-        if link is None:
-            return None  # not filed yet: filing routes it with the match
-        case = Case.objects.select_for_update().select_related("queue").get(pk=link.case_id)
-        return reroute_on_match(case, refresh_facts(case))
+    case_id = CaseReport.objects.filter(report_id=report_id).values_list("case_id", flat=True)
+    found = case_id.first()
+    if found is None:
+        return None  # not filed yet: filing routes it with the match
+    return refresh_case(found)
 
 
 def reroute_on_match(case: Case, facts: api.ReportFacts) -> Case:

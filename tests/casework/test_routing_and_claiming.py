@@ -142,3 +142,18 @@ def test_auditors_cannot_claim_from_the_page():
     client = signed_in(make_user("aud", roles.AUDITOR))
     assert 'data-shortcut="c"' not in client.get(f"/cases/{case.pk}/").content.decode()
     assert client.post(f"/cases/{case.pk}/claim").status_code == 403
+
+
+def test_refresh_case_facts_fills_in_cases_filed_before_and_reroutes_them():
+    from django.core.management import call_command
+
+    report = make_report(1, sha256s=[SHA], reason="other", jurisdiction="US")
+    case = filing.file_report(report.pk)
+    Case.objects.filter(pk=case.pk).update(source="", jurisdiction="", priority_reasons=[])
+    entry = known_list()
+    MediaMatch.objects.create(media=report.media.get(), entry=entry, distance=3)
+    call_command("refresh_case_facts")
+    case.refresh_from_db()
+    assert (case.source, case.jurisdiction) == ("api", "US")
+    assert case.queue.slug == "csam" and case.priority_reasons
+    assert AuditEvent.objects.filter(action="case.rerouted", target=f"case:{case.pk}").exists()
