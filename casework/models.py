@@ -129,6 +129,27 @@ class Case(models.Model):
                 "id",
                 name="case_list_priority_idx",
             ),
+            # the case list's rare filters and their counts: without these, a filter that
+            # few open cases pass walks the whole queue to find them
+            *(
+                models.Index(
+                    "queue",
+                    "created_at",
+                    name=f"case_open_{flag}_idx",
+                    condition=IS_OPEN & models.Q(**{flag: True}),
+                )
+                for flag in ("matched", "has_video", "ai_marker")
+            ),
+            *(
+                models.Index(
+                    "queue",
+                    column,
+                    "created_at",
+                    name=f"case_open_{column}_idx",
+                    condition=IS_OPEN,
+                )
+                for column in ("source", "reason", "jurisdiction")
+            ),
             # a lead's "held by" filter: few cases are held at any time
             models.Index(
                 fields=["holder"], name="case_holder_idx", condition=models.Q(holder__isnull=False)
