@@ -1149,6 +1149,44 @@ def pages(user, n_cases: int, requests: int, rng: random.Random) -> dict:
                 }
                 break
     out["slowest_query_plans"] = plans
+    out["case_list"] = case_list_pages(client, max(requests // 4, 10))
+    return out
+
+
+def case_list_pages(client, requests: int) -> dict:
+    """GET /queues/csam/ as a reviewer: the first page, a page deep in the queue by cursor
+    (keyset: it should cost what the first does), and filters, one of which nothing matches
+    (the seed leaves the copied report facts at their defaults), so its bounded count has to
+    walk the whole queue: the worst case."""
+    from django.db import connection
+
+    from casework.cases import case_list
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.priority, c.created_at, c.id FROM casework_case c "
+            "JOIN casework_queue q ON q.id = c.queue_id WHERE q.slug = 'csam' "
+            "AND c.status IN ('new', 'in_review') "
+            "ORDER BY c.priority * -1, c.created_at, c.id OFFSET 200000 LIMIT 1"
+        )
+        row = cursor.fetchone()
+    deep = case_list.encode_cursor("priority", (-row[0], row[1], row[2])) if row else ""
+    paths = {
+        "first_page": "/queues/csam/",
+        "page_after_200k_rows": f"/queues/csam/?after={deep}",
+        "breached": "/queues/csam/?breached=1",
+        "sorted_oldest": "/queues/csam/?sort=oldest",
+        "matched_none_match": "/queues/csam/?matched=1",
+    }
+    out = {}
+    for name, path in paths.items():
+        if name == "page_after_200k_rows" and not deep:
+            continue
+        client.get(path)
+        out[name] = {"server_time": time_page(client, [path] * requests)}
+        captured = page_queries(client, path)
+        out[name]["queries"] = captured["queries"]
+        out[name]["slowest"] = captured["slowest"][:1]
     return out
 
 
@@ -1178,6 +1216,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20251123)
     parser.add_argument("--no-audit-log", action="store_true", help="seed no audit events")
     parser.add_argument("--seed-only", action="store_true", help="seed, report, and stop")
+    parser.add_argument(
+        "--pages-only", action="store_true", help="skip the claim runs; time the pages only"
+    )
     parser.add_argument(
         "--reuse", action="store_true", help="keep the data when it is already seeded"
     )
@@ -1250,6 +1291,13 @@ def main() -> None:
     queues = list(Queue.objects.filter(slug__in=[s for s, _ in QUEUE_SHARE]))
     by_slug = {q.slug: q for q in queues}
     users = reviewer_users(args.reviewers)
+
+    if args.pages_only:
+        log(f"pages only ({args.page_requests} requests each)")
+        report["pages"] = pages(users[0], n_cases, args.page_requests, random.Random(args.seed))
+        connection.close()
+        print(json.dumps(report, indent=2, default=str))
+        return
 
     log("EXPLAIN of the claim query (before the concurrent runs)")
     report["claim_plan_before"] = claim_plan(users[0], by_slug["csam"])

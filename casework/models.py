@@ -106,9 +106,54 @@ class Case(models.Model):
     )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     verdict = models.CharField(max_length=24, blank=True)
+    # Why the case is where it is and how urgent, as the list and the case page explain it.
+    priority_reasons = models.JSONField(default=list, blank=True)
+    routing_reason = models.CharField(max_length=300, blank=True)
+    # Copied from the case's reports at filing, so that a case list filters without joins.
+    source = models.CharField(max_length=20, blank=True)
+    reason = models.CharField(max_length=24, blank=True)
+    jurisdiction = models.CharField(max_length=2, blank=True)
+    matched_lists = models.JSONField(default=list, blank=True)
+    matched = models.BooleanField(default=False)
+    has_video = models.BooleanField(default=False)
+    ai_marker = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
+            # the case list in priority order, any status: keyset paging on
+            # (-priority, created_at, id) as one row comparison
+            models.Index(
+                "queue",
+                models.F("priority") * -1,
+                "created_at",
+                "id",
+                name="case_list_priority_idx",
+            ),
+            # the case list's rare filters and their counts: without these, a filter that
+            # few open cases pass walks the whole queue to find them
+            *(
+                models.Index(
+                    "queue",
+                    "created_at",
+                    name=f"case_open_{flag}_idx",
+                    condition=IS_OPEN & models.Q(**{flag: True}),
+                )
+                for flag in ("matched", "has_video", "ai_marker")
+            ),
+            *(
+                models.Index(
+                    "queue",
+                    column,
+                    "created_at",
+                    name=f"case_open_{column}_idx",
+                    condition=IS_OPEN,
+                )
+                for column in ("source", "reason", "jurisdiction")
+            ),
+            # a lead's "held by" filter: few cases are held at any time
+            models.Index(
+                fields=["holder"], name="case_holder_idx", condition=models.Q(holder__isnull=False)
+            ),
             # claim-next: the open cases of a queue, best first
             models.Index(
                 fields=["queue", "-priority", "created_at"],

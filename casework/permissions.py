@@ -22,6 +22,24 @@ def holds_case(case: Case, user: Any, now: datetime | None = None) -> bool:
     )
 
 
+def is_held(case: Case, now: datetime | None = None) -> bool:
+    """Someone holds the case under an unexpired lease."""
+    now = now or timezone.now()
+    return case.holder_id is not None and (
+        case.lease_expires_at is None or case.lease_expires_at > now
+    )
+
+
+def may_claim(case: Case, user: Any) -> bool:
+    """An open case nobody holds, in a queue the user's role works."""
+    return (
+        case.status in Case.OPEN_STATUSES
+        and not is_held(case)
+        and roles.has_role(user, *roles.REVIEW_ROLES)
+        and may_work_queue(user, case.queue)
+    )
+
+
 def may_work_queue(user: Any, queue: Queue) -> bool:
     return roles.has_role(user, *queue.roles)
 

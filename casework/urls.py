@@ -8,6 +8,7 @@ from reports.intake_api import api
 # What is done to one case, under /cases/<id>/: (path after it, view, name).
 CASE_ROUTES = [
     ("", case.case_detail, "case"),
+    ("claim", case.claim, "case-claim"),
     ("decide", case.decide, "case-decide"),
     ("release", case.release, "case-release"),
     ("lease", case.renew, "case-lease"),
@@ -28,6 +29,7 @@ urlpatterns = [
     path("accounts/otp/", signin.otp_step, name="otp"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("queues/", queues.queue_list, name="queues"),
+    path("queues/<slug:slug>/", queues.queue_cases, name="queue-cases"),
     path("queues/<slug:slug>/next", queues.claim_next, name="claim-next"),
     path("cases/", queues.case_search, name="case-search"),
     *(path(f"cases/<int:case_id>/{rest}", view, name=name) for rest, view, name in CASE_ROUTES),

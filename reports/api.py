@@ -29,6 +29,9 @@ from reports.vault import VaultError
 __all__ = [
     "INDUSTRY_CATEGORIES",
     "IWF_CATEGORIES",
+    "REPORT_REASONS",
+    "REPORT_SOURCES",
+    "ListMatch",
     "ReportFacts",
     "VaultError",
     "add_confirmed",
@@ -55,6 +58,9 @@ __all__ = [
     "synthetic_video",
     "unfiled_ready_report_ids",
 ]
+
+REPORT_SOURCES: tuple[str, ...] = tuple(Report.Source.values)
+REPORT_REASONS: tuple[str, ...] = tuple(Report.Reason.values)
 
 HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -180,23 +186,59 @@ def report_ids_matching(query: str, limit: int = 1000) -> list[int]:
 
 
 @dataclass(frozen=True)
+class ListMatch:
+    """The closest match of a group of reports' media on one hash list."""
+
+    list: str
+    distance: int
+
+
+@dataclass(frozen=True)
 class ReportFacts:
-    """What of a group of reports weighs on how soon a person must look at them."""
+    """What of a group of reports weighs on how soon a person must look at them, where they
+    belong, and what a case list filters on (the first report gives source, reason and
+    jurisdiction)."""
 
     count: int
     child_in_imminent_danger: bool
     top_classifier_score: float
     hash_list_match: bool
+    matches: tuple[ListMatch, ...] = ()  # closest first, one per list
+    source: str = ""
+    reason: str = ""
+    jurisdiction: str = ""
+    has_video: bool = False
+    ai_marker: bool = False
 
 
 def report_facts(report_ids: list[int]) -> ReportFacts:
     reports = Report.objects.filter(pk__in=report_ids)
-    scores = [r.get("score") or 0 for r in reports.values_list("classifier", flat=True) if r]
+    rows = list(
+        reports.order_by("pk").values_list(
+            "classifier", "child_in_imminent_danger", "source", "reason", "jurisdiction"
+        )
+    )
+    scores = [c.get("score") or 0 for c, *_ in rows if c]
+    media = Media.objects.filter(report_id__in=report_ids)
+    closest: dict[str, int] = {}
+    for name, distance in (
+        MediaMatch.objects.filter(media__report_id__in=report_ids)
+        .order_by("distance")
+        .values_list("entry__hash_list__name", "distance")
+    ):
+        closest.setdefault(name, distance)
+    first = rows[0] if rows else (None, False, "", "", "")
     return ReportFacts(
-        count=reports.count(),
-        child_in_imminent_danger=reports.filter(child_in_imminent_danger=True).exists(),
+        count=len(rows),
+        child_in_imminent_danger=any(danger for _, danger, *_ in rows),
         top_classifier_score=max(scores, default=0),
-        hash_list_match=MediaMatch.objects.filter(media__report_id__in=report_ids).exists(),
+        hash_list_match=bool(closest),
+        matches=tuple(ListMatch(n, d) for n, d in closest.items()),
+        source=first[2],
+        reason=first[3],
+        jurisdiction=first[4],
+        has_video=media.filter(kind=Media.Kind.VIDEO).exists(),
+        ai_marker=media.filter(provenance__ai_generated=True).exists(),
     )
 
 

@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from reports import pdq_matcher
 from reports.models import HashEntry, HashList, Media, MediaMatch
+from reports.signals import media_matched
 
 
 def find_matches(media: Media) -> dict[int, int]:
@@ -44,8 +45,11 @@ def record_matches(media: Media) -> list[MediaMatch]:
         found = {}
     with transaction.atomic():
         MediaMatch.objects.filter(media=media).exclude(entry_id__in=found).delete()
+        known = set(media.matches.values_list("entry_id", flat=True))
         MediaMatch.objects.bulk_create(
             [MediaMatch(media=media, entry_id=e, distance=d) for e, d in found.items()],
             ignore_conflicts=True,
         )
+        if set(found) - known:
+            media_matched.send(sender=Media, media=media, report_id=media.report_id)
     return list(media.matches.select_related("entry__hash_list"))

@@ -15,3 +15,6 @@ intake_token_created = Signal()
 report_ready = Signal()
 # sender=HashList, hash_list=HashList, action=str ("imported"), data=dict, actor=str
 hash_list_changed = Signal()
+# sender=Media, media=Media, report_id=int: the media item matched hash-list entries it did
+# not match before (on processing, or on a rescan after a list changed).
+media_matched = Signal()

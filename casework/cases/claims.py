@@ -66,6 +66,41 @@ def claim_next_case(*, user: Any, queue: Queue) -> Case | None:
     return case
 
 
+def claim_case(*, case_id: int, user: Any) -> Case:
+    """Claim one case from its own page (opened from a list or a search): only an open case
+    nobody holds, in a queue the user's role works, and only while the user holds no other
+    case of that queue, the same rules as claiming the next case."""
+    now = timezone.now()
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("queue").get(pk=case_id)
+        if permissions.holds_case(case, user, now):
+            return case
+        if not permissions.may_work_queue(user, case.queue):
+            raise CaseActionRefused(f"Your role may not work the {case.queue.name} queue.")
+        if case.status not in Case.OPEN_STATUSES:
+            raise CaseActionRefused(f"Case {case.pk} is {case.get_status_display()}, not open.")
+        if permissions.is_held(case, now):
+            raise CaseActionRefused(f"Case {case.pk} is held by someone else.")
+        other = (
+            Case.objects.filter(queue=case.queue, holder=user, lease_expires_at__gt=now)
+            .filter(status__in=Case.OPEN_STATUSES)
+            .exclude(pk=case.pk)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if other is not None:
+            raise CaseActionRefused(
+                f"You hold case {other} in {case.queue.name}; release it or finish it first."
+            )
+        previous = case.holder_id
+        hold(case, user)
+        data: dict[str, Any] = {"queue": case.queue.slug, "from": "case page"}
+        if previous:
+            data["expired_lease_of"] = previous
+        audit.by_user(user, "case.claimed", target=f"case:{case.pk}", data=data)
+    return case
+
+
 def renew_lease(*, case_id: int, user: Any) -> Case:
     """Extend the user's lease while they are active on the case."""
     with transaction.atomic():

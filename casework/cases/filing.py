@@ -12,8 +12,9 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from casework import audit
-from casework.cases.routing import route
+from casework import audit, permissions
+from casework.cases.priority import priority_and_reasons
+from casework.cases.routing import csam_route, route
 from casework.models import Case, CaseContent, CaseReport
 from reports import api
 
@@ -22,17 +23,30 @@ def report_ids_of(case: Case) -> list[int]:
     return list(case.case_reports.values_list("report_id", flat=True))
 
 
-def priority_of(case: Case) -> int:
-    """Higher is reviewed sooner: a child in imminent danger first, then a hash-list match,
-    then classifier confidence, then how many reports the content drew. Age breaks ties at
-    claim time."""
+FACT_FIELDS = [
+    "priority",
+    "priority_reasons",
+    "source",
+    "reason",
+    "jurisdiction",
+    "matched_lists",
+    "matched",
+    "has_video",
+    "ai_marker",
+]
+
+
+def refresh_facts(case: Case) -> api.ReportFacts:
+    """Recompute and save the case's priority, its reasons and the filterable facts of its
+    reports (after a report joins or leaves it, or its media match a list)."""
     facts = api.report_facts(report_ids_of(case))
-    return (
-        10_000 * facts.child_in_imminent_danger
-        + 5_000 * facts.hash_list_match
-        + int(100 * facts.top_classifier_score) * 10
-        + min(facts.count, 100)
-    )
+    case.priority, case.priority_reasons = priority_and_reasons(facts)
+    case.source, case.reason, case.jurisdiction = facts.source, facts.reason, facts.jurisdiction
+    case.matched_lists = [m.list for m in facts.matches]
+    case.matched = bool(facts.matches)
+    case.has_video, case.ai_marker = facts.has_video, facts.ai_marker
+    case.save(update_fields=[*FACT_FIELDS, "updated_at"])
+    return facts
 
 
 def file_report(report_id: int) -> Case:
@@ -50,22 +64,66 @@ def file_report(report_id: int) -> Case:
         case = _case_for_content(report, hashes)
         opened = case is None
         if opened:
-            queue = route(report)
+            queue, why = route(report, api.report_facts([report_id]))
             case = Case.objects.create(
-                queue=queue, deadline_at=timezone.now() + timedelta(hours=queue.deadline_hours)
+                queue=queue,
+                deadline_at=timezone.now() + timedelta(hours=queue.deadline_hours),
+                routing_reason=why,
             )
         CaseReport.objects.create(case=case, report_id=report_id)
         CaseContent.objects.bulk_create(
             [CaseContent(case=case, sha256=h) for h in hashes], ignore_conflicts=True
         )
-        case.priority = priority_of(case)
-        case.save(update_fields=["priority", "updated_at"])
+        facts = refresh_facts(case)
         audit.record(
             "case.opened" if opened else "case.report_added",
             actor="system:filing",
             target=f"case:{case.pk}",
             data={"report": report_id, "queue": case.queue.slug},
         )
+        if not opened:
+            reroute_on_match(case, facts)
+    return case
+
+
+def refresh_case(case_id: int) -> Case:
+    """Recompute one case's facts and re-route it if a CSAM list matches (for cases filed
+    before the facts were kept; refresh_case_facts)."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("queue").get(pk=case_id)
+        return reroute_on_match(case, refresh_facts(case))
+
+
+def reroute_after_match(report_id: int) -> Case | None:
+    """Media of a filed report matched a list late (processed later, or a list grew): its
+    case moves to the CSAM queue if it is still open and nobody holds it."""
+    case_id = CaseReport.objects.filter(report_id=report_id).values_list("case_id", flat=True)
+    found = case_id.first()
+    if found is None:
+        return None  # not filed yet: filing routes it with the match
+    return refresh_case(found)
+
+
+def reroute_on_match(case: Case, facts: api.ReportFacts) -> Case:
+    """Move an open, unheld case to the CSAM queue when its media match a CSAM list
+    (recorded); a held or decided case stays where its reviewer found it."""
+    target = csam_route(facts)
+    if target is None or target[0].pk == case.queue_id:
+        return case
+    if case.status not in Case.OPEN_STATUSES or permissions.is_held(case):
+        return case
+    queue, why = target
+    previous = case.queue
+    case.queue, case.routing_reason = queue, why
+    due = case.created_at + timedelta(hours=queue.deadline_hours)
+    case.deadline_at = min(case.deadline_at, due)
+    case.save(update_fields=["queue", "routing_reason", "deadline_at", "updated_at"])
+    audit.record(
+        "case.rerouted",
+        actor="system:filing",
+        target=f"case:{case.pk}",
+        data={"from": previous.slug, "to": queue.slug, "because": why},
+    )
     return case
 
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from casework import audit, permissions
 from casework.cases.claims import hold
 from casework.cases.errors import CaseActionRefused
-from casework.cases.filing import priority_of, report_ids_of
+from casework.cases.filing import refresh_facts, report_ids_of
 from casework.models import Case
 from reports import api
 
@@ -76,8 +76,7 @@ def merge_cases(*, lead: Any, case_id: int, into_id: int) -> Case:
         source.holder = None
         source.lease_expires_at = None
         source.save(update_fields=["status", "verdict", "holder", "lease_expires_at", "updated_at"])
-        target.priority = priority_of(target)
-        target.save(update_fields=["priority", "updated_at"])
+        refresh_facts(target)
         _record_on_both(lead, "case.merged", source, target, ("merged_into", "merged_from"), moved)
     return target
 
@@ -90,13 +89,14 @@ def split_case(*, lead: Any, case_id: int, report_ids: list[int]) -> Case:
         moving = sorted(links.values_list("report_id", flat=True))
         if not moving or len(moving) == case.case_reports.count():
             raise CaseActionRefused("Choose some, not all, of the case's reports to split off.")
-        new = Case.objects.create(queue=case.queue, deadline_at=case.deadline_at)
+        new = Case.objects.create(
+            queue=case.queue, deadline_at=case.deadline_at, routing_reason=case.routing_reason
+        )
         links.update(case=new)
         hashes = api.sha256s_of_reports(moving)
         staying = set(api.sha256s_of_reports(report_ids_of(case)))
         case.contents.filter(sha256__in=set(hashes) - staying).update(case=new)
         for changed in (case, new):
-            changed.priority = priority_of(changed)
-            changed.save(update_fields=["priority", "updated_at"])
+            refresh_facts(changed)
         _record_on_both(lead, "case.split", case, new, ("split_into", "split_from"), moving)
     return new

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import receiver
 
-from reports.signals import report_ready
+from reports.signals import media_matched, report_ready
 
 log = logging.getLogger(__name__)
 
@@ -27,3 +27,11 @@ def _enqueue_filing(task: Any, report_id: int) -> None:
         task.delay(report_id)
     except Exception:
         log.exception("could not queue filing of report %s; the sweep will retry", report_id)
+
+
+@receiver(media_matched)
+def reroute_matched_case(sender: Any, media: Any, report_id: int, **kwargs: Any) -> None:
+    """A filed report's media matched a list late: its case may belong in the CSAM queue."""
+    from casework.cases.filing import reroute_after_match
+
+    reroute_after_match(report_id)

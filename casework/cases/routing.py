@@ -6,6 +6,7 @@ from typing import Any
 
 from casework import roles
 from casework.models import Queue
+from reports import api
 
 DEFAULT_QUEUES = [
     # slug, name, reasons, deadline hours, position
@@ -33,8 +34,16 @@ def ensure_default_queues(queue_model: type[Queue] = Queue, using: str = "defaul
         )
 
 
-def route(report: Any) -> Queue:
-    """The first queue (by position) that takes this report; the last queue takes the rest."""
+CSAM_REASON = "csam"
+
+
+def route(report: Any, facts: api.ReportFacts) -> tuple[Queue, str]:
+    """The queue for a new case and why: the CSAM queue when its media match a CSAM list
+    (whatever reason the platform gave), else the first queue (by position) that takes the
+    report; the last queue takes the rest."""
+    matched = csam_route(facts)
+    if matched is not None:
+        return matched
     ensure_default_queues()
     queues = list(Queue.objects.all())
     for queue in queues:
@@ -43,5 +52,30 @@ def route(report: Any) -> Queue:
             and (not queue.sources or report.source in queue.sources)
             and (not queue.jurisdictions or report.jurisdiction in queue.jurisdictions)
         ):
-            return queue
-    return queues[-1]
+            return queue, f"{queue.name} queue because: {_takes(queue, report)}"
+    return queues[-1], f"{queues[-1].name} queue because: no other queue takes the report"
+
+
+def csam_route(facts: api.ReportFacts) -> tuple[Queue, str] | None:
+    """The CSAM queue and why, when the media match a CSAM list (every list Casework keeps
+    but the negative ones, whose matches suppress all others); None otherwise."""
+    if not facts.matches:
+        return None
+    ensure_default_queues()
+    queue = next((q for q in Queue.objects.all() if CSAM_REASON in q.reasons), None)
+    if queue is None:
+        return None
+    best = facts.matches[0]
+    why = f"list {best.list} matched at distance {best.distance}"
+    return queue, f"{queue.name} queue because: {why}"
+
+
+def _takes(queue: Queue, report: Any) -> str:
+    said = []
+    if queue.reasons:
+        said.append(f"the platform gave reason {report.reason}")
+    if queue.sources:
+        said.append(f"source {report.source}")
+    if queue.jurisdictions:
+        said.append(f"jurisdiction {report.jurisdiction}")
+    return ", ".join(said) or "it takes any report"

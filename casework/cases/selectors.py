@@ -11,6 +11,7 @@ from django.db.models import Prefetch, Q
 from django.db.models.expressions import RawSQL
 
 from casework import permissions
+from casework.cases import case_list
 from casework.models import OPEN_STATUSES, AuditEvent, Case, Decision, Queue
 from reports import api
 
@@ -23,6 +24,7 @@ class QueueRow:
     breaches: int
     awaiting_approval: int
     may_claim: bool
+    may_list: bool = False
 
 
 COUNT_BOUND = 10_000
@@ -59,7 +61,13 @@ def queue_overview(user: Any) -> list[QueueRow]:
     ).order_by("position", "slug")
     return [
         QueueRow(
-            q, q.open_count, q.oldest, q.breaches, q.awaiting, permissions.may_work_queue(user, q)
+            q,
+            q.open_count,
+            q.oldest,
+            q.breaches,
+            q.awaiting,
+            permissions.may_work_queue(user, q),
+            case_list.may_see_list(user, q),
         )
         for q in queues
     ]

@@ -43,6 +43,7 @@ def view_case(*, case_id: int, user: Any) -> CasePage:
         uploader_cases=selectors.other_cases_of_uploaders(case, reports),
         may={
             "decide": permissions.may_decide(case, user),
+            "claim": permissions.may_claim(case, user),
             "preview": permissions.may_see_previews(user),
             "reveal": permissions.may_look_closely(case, user),
             "approve": permissions.may_approve(case, user, decisions[0] if decisions else None),

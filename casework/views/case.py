@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from casework import accounts, hotlines, roles
-from casework.cases import claims, decisions, evidence, viewing, vocabulary
+from casework.cases import claims, decisions, evidence, priority, viewing, vocabulary
 from casework.cases.errors import CaseActionRefused
 from casework.escalation import routing
 from casework.escalation import selectors as escalation_selectors
@@ -34,6 +34,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "timeline": page.timeline,
         "uploader_cases": page.uploader_cases,
         "holds": page.may["decide"],
+        "may_claim": page.may["claim"],
+        "priority_reasons": priority.describe(page.case.priority_reasons, page.case.created_at),
         "may_preview": page.may["preview"],
         "may_reveal": page.may["reveal"],
         "may_approve": page.may["approve"],
@@ -81,6 +83,13 @@ def decide(request: HttpRequest, case_id: int) -> HttpResponse:
     if request.POST.get("then") == "next":
         return claim_next(request, case.queue.slug)
     return redirect("queues")
+
+
+@case_action(*roles.REVIEW_ROLES)
+def claim(request: HttpRequest, case_id: int) -> HttpResponse:
+    claims.claim_case(case_id=case_id, user=request.user)
+    messages.success(request, f"You hold case {case_id} now.")
+    return redirect("case", case_id=case_id)
 
 
 @case_action(*roles.REVIEW_ROLES)

@@ -143,6 +143,8 @@
       if (help) help.open ? help.close() : help.showModal();
     } else if (key === "n") {
       handled = submitShortcut("n");
+    } else if (key === "c") {
+      handled = submitShortcut("c");
     } else if (key === "A") {
       handled = submitShortcut("A");
     } else if (decision && /^[1-5]$/.test(key)) {
