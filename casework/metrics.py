@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +24,14 @@ from django.conf import settings
 from django.db.models import Count, Min
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    values,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -31,6 +39,11 @@ from casework.devrun.services import MULTIPROCESS_METRICS_DIR as MULTIPROCESS_DI
 
 if os.environ.get(MULTIPROCESS_DIR):  # made by the first process that measures anything
     Path(os.environ[MULTIPROCESS_DIR]).mkdir(parents=True, exist_ok=True)
+    # Web, worker and beat containers share the folder and may each have a process 7: name
+    # each process's files by host and process id, not the id alone.
+    values.ValueClass = values.MultiProcessValue(
+        lambda: f"{socket.gethostname().replace('_', '-')}-{os.getpid()}"
+    )
 
 REQUEST_SECONDS = Histogram(
     "casework_http_request_duration_seconds",

@@ -89,3 +89,15 @@ def test_metrics_carry_the_workers_task_durations(scrape, celery_worker, intake)
     )
     count = "casework_task_duration_seconds_count"
     assert value(scrape(), count, task="reports.tasks.process_media") >= 1
+
+
+def test_each_processs_figures_are_filed_under_its_host_and_process_id(scrape):
+    """Containers sharing the folder can each have a process 7: host and id keep them apart."""
+    import os
+    import socket
+    from pathlib import Path
+
+    Client().get("/healthz")
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    mine = f"{socket.gethostname().replace('_', '-')}-{os.getpid()}.db"
+    assert any(path.name.endswith("_" + mine) for path in folder.iterdir())
