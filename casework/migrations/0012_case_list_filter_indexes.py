@@ -5,35 +5,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0011_case_list'),
+        ("casework", "0011_case_list"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(models.F('queue'), models.F('created_at'), condition=models.Q(('status__in', ['new', 'in_review']), ('matched', True)), name='case_open_matched_idx'),
+            model_name="case",
+            index=models.Index(
+                models.F("queue"),
+                models.F("created_at"),
+                condition=models.Q(("status__in", ["new", "in_review"]), ("matched", True)),
+                name="case_open_matched_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(models.F('queue'), models.F('created_at'), condition=models.Q(('status__in', ['new', 'in_review']), ('has_video', True)), name='case_open_has_video_idx'),
+            model_name="case",
+            index=models.Index(
+                models.F("queue"),
+                models.F("created_at"),
+                condition=models.Q(("status__in", ["new", "in_review"]), ("has_video", True)),
+                name="case_open_has_video_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(models.F('queue'), models.F('created_at'), condition=models.Q(('status__in', ['new', 'in_review']), ('ai_marker', True)), name='case_open_ai_marker_idx'),
+            model_name="case",
+            index=models.Index(
+                models.F("queue"),
+                models.F("created_at"),
+                condition=models.Q(("status__in", ["new", "in_review"]), ("ai_marker", True)),
+                name="case_open_ai_marker_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(models.F('queue'), models.F('source'), models.F('created_at'), condition=models.Q(('status__in', ['new', 'in_review'])), name='case_open_source_idx'),
+            model_name="case",
+            index=models.Index(
+                models.F("queue"),
+                models.F("source"),
+                models.F("created_at"),
+                condition=models.Q(("status__in", ["new", "in_review"])),
+                name="case_open_source_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(models.F('queue'), models.F('reason'), models.F('created_at'), condition=models.Q(('status__in', ['new', 'in_review'])), name='case_open_reason_idx'),
+            model_name="case",
+            index=models.Index(
+                models.F("queue"),
+                models.F("reason"),
+                models.F("created_at"),
+                condition=models.Q(("status__in", ["new", "in_review"])),
+                name="case_open_reason_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(models.F('queue'), models.F('jurisdiction'), models.F('created_at'), condition=models.Q(('status__in', ['new', 'in_review'])), name='case_open_jurisdiction_idx'),
+            model_name="case",
+            index=models.Index(
+                models.F("queue"),
+                models.F("jurisdiction"),
+                models.F("created_at"),
+                condition=models.Q(("status__in", ["new", "in_review"])),
+                name="case_open_jurisdiction_idx",
+            ),
         ),
     ]
