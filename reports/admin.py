@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from reports.models import HashEntry, HashImport, HashList, IntakeToken, Media, Platform, Report
+from reports.sealed_fields import DigestField, matching
 from reports.tokens import create_intake_token, revoke_token
 
 
@@ -124,8 +125,25 @@ class MediaInline(admin.StackedInline):
 class ReportAdmin(ReadOnlyAdmin):
     list_display = ["id", "platform", "source", "external_id", "reason", "status", "received_at"]
     list_filter = ["status", "source", "reason", "platform"]
-    search_fields = ["external_id", "media__sha256", "media__md5"]
+    search_fields = ["media__sha256", "media__md5"]
+    search_help_text = "External id, uploader id or email (exactly), or a media SHA-256 or MD5"
     inlines = [MediaInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Report._meta.fields if not isinstance(f, DigestField)]
+
+    def get_search_results(self, request, queryset, search_term):
+        """The sealed fields are found by their digests, exactly, not by substring."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if not term:
+            return found, may_have_duplicates
+        by_digest = queryset.filter(
+            matching(Report, "external_id_digest", term)
+            | matching(Report, "uploader_id_digest", term)
+            | matching(Report, "uploader_email_digest", term)
+        )
+        return found | by_digest, True
 
 
 @admin.register(HashList)

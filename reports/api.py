@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Prefetch, Q
 
 from reports import pdq_matcher, synthetic, vault
@@ -22,6 +23,8 @@ from reports.media import inspect
 from reports.metadata import read_metadata
 from reports.models import Media, MediaMatch, Platform, Report
 from reports.schemas import ReportIn
+from reports.sealed_fields import SealedTextField, matching
+from reports.sealing import SealError, seal_text, unseal_text
 from reports.selectors import add_status_extension
 from reports.tokens import create_intake_token
 from reports.vault import VaultError
@@ -33,6 +36,8 @@ __all__ = [
     "REPORT_SOURCES",
     "ListMatch",
     "ReportFacts",
+    "SealError",
+    "SealedTextField",
     "VaultError",
     "add_confirmed",
     "add_status_extension",
@@ -45,18 +50,20 @@ __all__ = [
     "original_bytes",
     "platform_exists",
     "preview_bytes",
-    "recent_report_ids_of_uploader",
+    "recent_report_ids_of_uploaders",
     "report_facts",
     "report_id_of_media",
     "report_ids_matching",
     "report_ids_of_media",
     "report_with_media",
     "reports_with_media",
+    "seal_text",
     "sha256s_of_reports",
     "submit_report",
     "synthetic_image",
     "synthetic_video",
     "unfiled_ready_report_ids",
+    "unseal_text",
 ]
 
 REPORT_SOURCES: tuple[str, ...] = tuple(Report.Source.values)
@@ -163,21 +170,37 @@ def reports_with_media(report_ids: list[int]) -> list[Report]:
     return [by_id[i] for i in report_ids if i in by_id]
 
 
-def recent_report_ids_of_uploader(uploader_id: str, limit: int = 100) -> list[int]:
-    """The newest reports naming this uploader account."""
-    # One equality lookup on the expression index: a prolific account cannot make a page
-    # scan its whole history.
-    return list(
-        Report.objects.filter(uploader__id=uploader_id)
-        .order_by("-id")
-        .values_list("id", flat=True)[:limit]
-    )
+def recent_report_ids_of_uploaders(uploader_ids: list[str], limit: int = 100) -> list[int]:
+    """The newest reports (up to limit each) naming one of these uploader accounts."""
+    field = Report._meta.get_field("uploader_id_digest")
+    digests = [d for uploader_id in uploader_ids for d in field.candidates(uploader_id)]
+    if not digests:
+        return []
+    # One index walk per account, newest first, in one query: with a plain IN list the
+    # planner walks every report backwards, and a prolific account cannot make a page scan
+    # its whole history.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT recent.id FROM unnest(%s::text[]) AS wanted(digest)
+            CROSS JOIN LATERAL (
+                SELECT r.id FROM reports_report r WHERE r.uploader_id_digest = wanted.digest
+                ORDER BY r.id DESC LIMIT %s
+            ) AS recent
+            """,
+            [digests, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def report_ids_matching(query: str, limit: int = 1000) -> list[int]:
     """Reports whose external id or uploader id is the query, or with a media item whose
     SHA-256 (64 hex digits) or MD5 (32) it is."""
-    match = Q(external_id=query) | Q(uploader__id=query)
+    match = (
+        matching(Report, "external_id_digest", query)
+        | matching(Report, "uploader_id_digest", query)
+        | matching(Report, "uploader_email_digest", query)
+    )
     if HEX64.match(query):
         match |= Q(media__sha256=query.lower())
     elif HEX32.match(query):

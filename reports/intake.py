@@ -18,6 +18,7 @@ from reports import budgets, vault
 from reports.media import MediaInfo, MediaRefused, declare, verify
 from reports.models import Media, Platform, Report
 from reports.schemas import ReportIn
+from reports.sealed_fields import matching
 from reports.signals import report_ready, report_received
 
 log = logging.getLogger(__name__)
@@ -271,10 +272,10 @@ def _check_platform_budget(platform: Platform, pixels: int) -> None:
 
 
 def _existing(platform: Platform, report: ReportIn) -> Report | None:
+    same_id = matching(Report, "external_id_digest", report.external_id)
+    # Defer the sealed fields: a repeat is answered without opening them.
     return (
-        Report.objects.filter(
-            platform=platform, source=report.source, external_id=report.external_id
-        )
+        Report.objects.filter(same_id, platform=platform, source=report.source)
         .only("id", "status")
         .first()
     )

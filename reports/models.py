@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models.fields.json import KeyTransform
+
+from reports.sealed_fields import DigestField, SealedJSONField, SealedTextField
 
 
 class Platform(models.Model):
@@ -52,20 +53,25 @@ class Report(models.Model):
         PROCESSED = "processed"  # every media item hashed and previewed
         FAILED = "failed"  # a media item failed processing for good; see its error
 
+    # Who and what a report names is personal data: sealed under the evidence keys (see
+    # sealing.py), with keyed digests beside what is searched for by equality.
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="reports")
     source = models.CharField(max_length=20, choices=Source.choices)
-    external_id = models.CharField(max_length=255)
+    external_id = SealedTextField()
+    external_id_digest = DigestField(of="external_id")
     reported_at = models.DateTimeField()
     reason = models.CharField(max_length=24, choices=Reason.choices)
-    description = models.TextField(blank=True)
+    description = SealedTextField(blank=True, default="")
     child_in_imminent_danger = models.BooleanField(default=False)
     jurisdiction = models.CharField(max_length=2, blank=True)
-    content = models.JSONField(default=dict, blank=True)
-    uploader = models.JSONField(default=dict, blank=True)
-    reporter = models.JSONField(default=dict, blank=True)
-    victim = models.JSONField(default=dict, blank=True, help_text="A child the report names")
+    content = SealedJSONField(default=dict, blank=True)
+    uploader = SealedJSONField(default=dict, blank=True)
+    uploader_id_digest = DigestField(of="uploader", key="id")
+    uploader_email_digest = DigestField(of="uploader", key="email", casefold=True)
+    reporter = SealedJSONField(default=dict, blank=True)
+    victim = SealedJSONField(default=dict, blank=True, help_text="A child the report names")
     classifier = models.JSONField(default=dict, blank=True)
-    raw_payload = models.JSONField(
+    raw_payload = SealedJSONField(
         help_text="The document as received; media contents replaced by their vault reference"
     )
     received_at = models.DateTimeField(auto_now_add=True)
@@ -77,14 +83,24 @@ class Report(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["platform", "source", "external_id"], name="report_unique_external_id"
+                fields=["platform", "source", "external_id_digest"],
+                name="report_unique_external_id",
             )
         ]
         indexes = [
             models.Index(fields=["received_at"]),
             models.Index(fields=["platform", "received_at"], name="report_platform_recent_idx"),
             # an uploader's other reports, newest first
-            models.Index(KeyTransform("id", "uploader"), "id", name="report_uploader_id_idx"),
+            models.Index(
+                fields=["uploader_id_digest", "id"],
+                name="report_uploader_id_idx",
+                condition=~models.Q(uploader_id_digest=""),
+            ),
+            models.Index(
+                fields=["uploader_email_digest"],
+                name="report_uploader_email_idx",
+                condition=~models.Q(uploader_email_digest=""),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -105,7 +121,7 @@ class Media(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="media")
     position = models.PositiveSmallIntegerField()
-    filename = models.CharField(max_length=255, help_text="As the platform named it; not trusted")
+    filename = SealedTextField(help_text="As the platform named it; not trusted")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     content_type = models.CharField(max_length=64, help_text="Sniffed from the bytes")
     size = models.PositiveBigIntegerField()

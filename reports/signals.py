@@ -18,3 +18,6 @@ hash_list_changed = Signal()
 # sender=Media, media=Media, report_id=int: the media item matched hash-list entries it did
 # not match before (on processing, or on a rescan after a list changed).
 media_matched = Signal()
+# sender=None, key_id=str, counts=dict[str, int]: stored personal data was sealed again under
+# the current evidence key (reseal_personal_data).
+personal_data_resealed = Signal()

@@ -16,6 +16,7 @@ from casework.audit import chain as audit
 from reports.signals import (
     hash_list_changed,
     intake_token_created,
+    personal_data_resealed,
     report_received,
 )
 
@@ -26,11 +27,17 @@ def audit_report_received(sender: Any, report: Any, platform: Any, **kwargs: Any
         "report.received",
         actor=f"platform:{platform.name}",
         target=f"report:{report.pk}",
-        data={
-            "source": report.source,
-            "external_id": report.external_id,
-            "reason": report.reason,
-        },
+        data={"source": report.source, "reason": report.reason},  # no personal data
+    )
+
+
+@receiver(personal_data_resealed)
+def audit_personal_data_resealed(sender: Any, key_id: str, counts: dict, **kwargs: Any) -> None:
+    audit.record(
+        "personal_data.resealed",
+        actor="system:reseal_personal_data",
+        target=f"evidence_key:{key_id}",
+        data={"rows": counts},
     )
 
 

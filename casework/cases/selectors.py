@@ -106,11 +106,7 @@ def other_cases_of_uploaders(case: Case, reports: list[Any]) -> list[Case]:
     ids = {r.uploader.get("id") for r in reports if r.uploader.get("id")}
     if not ids:
         return []
-    # Each account's newest reports by one lookup each (with an IN list the planner walks
-    # every report backwards instead), then their cases.
-    recent: list[int] = []
-    for uploader_id in sorted(ids)[:5]:
-        recent += api.recent_report_ids_of_uploader(uploader_id)
+    recent = api.recent_report_ids_of_uploaders(sorted(ids)[:5])
     return list(
         Case.objects.filter(case_reports__report_id__in=recent)
         .exclude(pk=case.pk)
@@ -120,7 +116,7 @@ def other_cases_of_uploaders(case: Case, reports: list[Any]) -> list[Case]:
 
 
 def search_cases(query: str) -> list[Case]:
-    """Cases by case id, report external id, media SHA-256 or MD5, or uploader id."""
+    """Cases by case id, report external id, media SHA-256 or MD5, uploader id or email."""
     query = query.strip()
     if not query:
         return []

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casework import audit, permissions
+from casework.audit import sealed_data
 from casework.cases import selectors
 from casework.models import Case, Decision
 from reports import api
@@ -57,6 +58,10 @@ def search_cases(*, query: str, user: Any) -> list[Case]:
     results = selectors.search_cases(query)
     if query:
         audit.by_user(
-            user, "case.searched", target="cases", data={"q": query[:200], "results": len(results)}
+            user,
+            "case.searched",
+            target="cases",
+            # what was searched may be an uploader's email: sealed, shown to auditors
+            data={**sealed_data.sealed("q", query[:200]), "results": len(results)},
         )
     return results

@@ -166,7 +166,7 @@ def _uploader_ids(reports) -> set[str]:
 
 
 def _other_case_ids(case: Case, reports) -> list[int]:
-    report_ids = {i for u in _uploader_ids(reports) for i in api.recent_report_ids_of_uploader(u)}
+    report_ids = set(api.recent_report_ids_of_uploaders(sorted(_uploader_ids(reports))))
     return list(
         CaseReport.objects.filter(report_id__in=report_ids)
         .exclude(case=case)

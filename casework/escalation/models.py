@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from reports.api import SealedTextField
+
 
 class EscalationState(models.TextChoices):
     PENDING = "pending"  # written at approval; nothing sent yet
@@ -133,7 +135,7 @@ class EscalationDocument(models.Model):
     direction = models.CharField(max_length=8, choices=Direction.choices)
     name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
-    body = models.TextField()
+    body = SealedTextField(help_text="Sealed: it names the uploader and the victim")
 
     class Meta:
         ordering = ["id"]

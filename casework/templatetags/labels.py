@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from casework.audit import sealed_data
 from casework.cases import vocabulary
 
 register = template.Library()
@@ -24,7 +25,8 @@ def readable_items(data: Any) -> list[tuple[str, str]]:
     objects as compact JSON; never Python's dict text."""
     if not isinstance(data, dict):
         return [("", json.dumps(data, default=str))] if data not in (None, "", {}) else []
-    return [(str(key).replace("_", " "), _text(value)) for key, value in data.items()]
+    opened = sealed_data.opened(data)
+    return [(str(key).replace("_", " "), _text(value)) for key, value in opened.items()]
 
 
 def _text(value: Any) -> str:

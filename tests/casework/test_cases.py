@@ -14,6 +14,7 @@ from casework.cases import claims, decisions, filing, lead_operations, routing
 from casework.cases.errors import CaseActionRefused
 from casework.models import AuditEvent, Case, Queue
 from reports.models import Media, Platform, Report
+from reports.sealed_fields import matching
 
 pytestmark = pytest.mark.django_db
 
@@ -211,8 +212,8 @@ def test_lead_merges_and_splits_cases_audited():
     assert sorted(a.case_reports.values_list("report__external_id", flat=True)) == ["r1", "r2"]
     # a later report of b's content now joins a
     assert filing.file_report(make_report(3, sha256s=["b" * 64]).pk).pk == a.pk
-    r2 = Report.objects.get(external_id="r2")
-    r3 = Report.objects.get(external_id="r3")
+    r2 = Report.objects.get(matching(Report, "external_id_digest", "r2"))
+    r3 = Report.objects.get(matching(Report, "external_id_digest", "r3"))
     new = lead_operations.split_case(lead=lead, case_id=a.pk, report_ids=[r2.pk, r3.pk])
     assert sorted(new.case_reports.values_list("report__external_id", flat=True)) == ["r2", "r3"]
     assert set(new.contents.values_list("sha256", flat=True)) == {"b" * 64}
