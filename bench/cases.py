@@ -130,7 +130,8 @@ COLUMNS = {
     "reports_report": (
         "id, platform_id, source, external_id, reported_at, reason, description, "
         "child_in_imminent_danger, jurisdiction, content, uploader, reporter, classifier, "
-        "raw_payload, received_at, status"
+        "raw_payload, received_at, status, victim, external_id_digest, uploader_id_digest, "
+        "uploader_email_digest"
     ),
     "reports_media": (
         "id, report_id, position, filename, kind, content_type, size, width, height, vault_name, "
@@ -191,6 +192,20 @@ def percentiles(samples: list[float]) -> dict[str, float]:
         "mean_ms": round(1000 * statistics.fmean(samples), 2),
         "max_ms": round(1000 * max(samples), 2),
     }
+
+
+def sealed_copy(table: str, column: str, text: str) -> str:
+    """COPY text of a value sealed as Casework seals personal data (bytea in hex)."""
+    from reports import sealing
+
+    return "\\\\x" + sealing.seal(text.encode(), f"{table}.{column}").hex()
+
+
+def digest_copy(table: str, of: str, key: str, value: str) -> str:
+    from reports import sealing
+    from reports.sealed_fields import digest_purpose, normal_text
+
+    return sealing.digest(digest_purpose(table, of, key), normal_text(value, key == "email"))
 
 
 def copy_text(value: str) -> str:
@@ -347,11 +362,19 @@ def generate(rows: Rows, n_cases: int, *, seed: int, users: dict, chain: dict, q
                 f'"jurisdiction":"{jurisdiction}","content":{content},"uploader":{uploader},'
                 f'"reporter":{reporter},"classifier":{classifier},"media":[{media_json}]}}'
             )
+            r = "reports_report"
             add(
-                "reports_report",
-                f"{report_id}\t{platform_id}\t{source}\t{external_id}\t{iso(reported)}\t{reason}\t"
-                f"{description}\t{'t' if danger else 'f'}\t{jurisdiction}\t{content}\t{uploader}\t"
-                f"{reporter}\t{classifier}\t{raw}\t{iso(received)}\tprocessed\n",
+                r,
+                f"{report_id}\t{platform_id}\t{source}\t"
+                f"{sealed_copy(r, 'external_id', external_id)}\t"
+                f"{iso(reported)}\t{reason}\t{sealed_copy(r, 'description', description)}\t"
+                f"{'t' if danger else 'f'}\t{jurisdiction}\t{sealed_copy(r, 'content', content)}\t"
+                f"{sealed_copy(r, 'uploader', uploader)}\t{sealed_copy(r, 'reporter', reporter)}\t"
+                f"{classifier}\t{sealed_copy(r, 'raw_payload', raw)}\t{iso(received)}\tprocessed\t"
+                f"{sealed_copy(r, 'victim', '{}')}\t"
+                f"{digest_copy(r, 'external_id', '', external_id)}\t"
+                f"{digest_copy(r, 'uploader', 'id', f'u-{uploader_n}')}\t"
+                f"{digest_copy(r, 'uploader', 'email', f'u{uploader_n}@example.org')}\n",
             )
             for j in range(n_media):
                 media_id += 1
@@ -372,7 +395,9 @@ def generate(rows: Rows, n_cases: int, *, seed: int, users: dict, chain: dict, q
                 processed = received + 1 + rand() * 10
                 add(
                     "reports_media",
-                    f"{media_id}\t{report_id}\t{j}\tIMG_{report_id}_{j}.{ext}\t{kind}\t{ctype}\t"
+                    f"{media_id}\t{report_id}\t{j}\t"
+                    f"{sealed_copy('reports_media', 'filename', f'IMG_{report_id}_{j}.{ext}')}\t"
+                    f"{kind}\t{ctype}\t"
                     f"{size}\t{width}\t{height}\t{bits(128):032x}\t{key_id}\t{sha}\t{md5}\t{pdq}\t"
                     f"{50 + int(rand() * 51)}\t{bits(128):032x}\t{key_id}\tprocessed\t1\t\t"
                     f"{iso(received)}\t{iso(processed)}{end}",
@@ -383,7 +408,7 @@ def generate(rows: Rows, n_cases: int, *, seed: int, users: dict, chain: dict, q
                 None,
                 "report.received",
                 f"report:{report_id}",
-                {"source": source, "external_id": external_id, "reason": reason},
+                {"source": source, "reason": reason},
             )
             if k == 0:
                 audit(case_created, "system:filing", None, "case.opened", f"case:{case_id}",
