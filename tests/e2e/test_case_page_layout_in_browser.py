@@ -5,6 +5,7 @@ that enlarges a revealed original (z, zoom, pan, Esc), audited. Screenshots go t
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,12 @@ from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SHOTS = Path("/tmp/shots-casepage")
+SHOTS = Path(tempfile.gettempdir()) / "shots-casepage"
 OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-BOX = "(el) => { const b = el.getBoundingClientRect(); return {x: b.x, y: b.y, w: b.width, h: b.height}; }"
+BOX = """(el) => {
+    const b = el.getBoundingClientRect();
+    return {x: b.x, y: b.y, w: b.width, h: b.height};
+}"""
 
 
 def shoot(tab, name: str, *, full_page: bool = True) -> None:
