@@ -90,6 +90,8 @@ def test_viewer_enlarges_a_revealed_original_zooms_pans_and_is_audited(seeded_ca
     page = tab.page
     viewer = page.locator("dialog#viewer")
 
+    enlarge = page.get_by_role("button", name="Enlarge")
+    expect(enlarge).to_be_hidden()
     page.keyboard.press("z")  # nothing revealed yet: no viewer, nothing recorded
     expect(viewer).to_be_hidden()
     assert not AuditEvent.objects.filter(action="media.enlarged").exists()
@@ -99,6 +101,7 @@ def test_viewer_enlarges_a_revealed_original_zooms_pans_and_is_audited(seeded_ca
     with page.expect_response(lambda r: r.url.endswith(f"/media/{media.pk}/reveal")):
         page.keyboard.press("Shift+R")
     page.wait_for_function("() => document.querySelector('img.preview').src.startsWith('blob:')")
+    expect(enlarge).to_be_visible()
     with page.expect_response(lambda r: r.url.endswith(f"/media/{media.pk}/enlarged")) as got:
         page.keyboard.press("z")
     assert got.value.status == 204
@@ -150,5 +153,6 @@ def test_viewer_enlarges_a_revealed_original_zooms_pans_and_is_audited(seeded_ca
     page.evaluate("() => document.querySelector('form[data-reveal]').requestSubmit()")
     expect(viewer).to_be_hidden()
     assert image.get_attribute("src") is None
+    expect(enlarge).to_be_hidden()
     assert AuditEvent.objects.filter(action="media.enlarged").count() == 2
     tab.assert_no_errors()
