@@ -19,6 +19,7 @@ CASE_ROUTES = [
     ("split", leads.split, "case-split"),
     ("media/<int:media_id>/reveal", media.reveal, "media-reveal"),
     ("media/<int:media_id>/metadata", media.metadata, "media-metadata"),
+    ("media/<int:media_id>/enlarged", media.enlarged, "media-enlarged"),
 ]
 
 urlpatterns = [

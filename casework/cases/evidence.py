@@ -8,7 +8,7 @@ from typing import Any
 
 from casework import audit, permissions
 from casework.cases.errors import CaseActionRefused
-from casework.models import Case
+from casework.models import AuditEvent, Case
 from reports import api
 
 
@@ -47,6 +47,18 @@ def reveal_media(*, case_id: int, media_id: int, user: Any) -> tuple[bytes, str]
         raise CaseActionRefused(str(exc)) from exc
     audit.by_user(user, "media.revealed", target=f"media:{media_id}", data={"case": case.pk})
     return data, content_type
+
+
+def record_enlargement(*, case_id: int, media_id: int, user: Any) -> None:
+    """Record that the reviewer enlarged an original they revealed; the viewer shows the bytes
+    the reveal returned, so an enlargement without an earlier reveal by them is refused."""
+    case = _case_media(case_id, media_id, user)
+    revealed = AuditEvent.objects.filter(
+        action="media.revealed", actor=audit.user_actor(user), target=f"media:{media_id}"
+    )
+    if not revealed.exists():
+        raise CaseActionRefused("Reveal the original before enlarging it.")
+    audit.by_user(user, "media.enlarged", target=f"media:{media_id}", data={"case": case.pk})
 
 
 def inspect_metadata(*, case_id: int, media_id: int, user: Any) -> dict[str, str]:

@@ -44,6 +44,18 @@ def reveal(request: HttpRequest, case_id: int, media_id: int) -> HttpResponse:
 @require_POST
 @role_required(*roles.REVIEW_ROLES)
 @existing_case
+def enlarged(request: HttpRequest, case_id: int, media_id: int) -> HttpResponse:
+    """POST only: the case page's image viewer opened on a revealed original (no bytes here)."""
+    try:
+        evidence.record_enlargement(case_id=case_id, media_id=media_id, user=request.user)
+    except CaseActionRefused as refused:
+        return JsonResponse({"error": str(refused)}, status=403)
+    return HttpResponse(status=204)
+
+
+@require_POST
+@role_required(*roles.REVIEW_ROLES)
+@existing_case
 def metadata(request: HttpRequest, case_id: int, media_id: int) -> HttpResponse:
     try:
         found = evidence.inspect_metadata(case_id=case_id, media_id=media_id, user=request.user)

@@ -28,6 +28,7 @@ MATRIX = {
     "case-lease": ("post", {R, L}),
     "media-reveal": ("post", {R, L}),
     "media-metadata": ("post", {R, L}),
+    "media-enlarged": ("post", {R, L}),
     "case-approve": ("post", {L}),
     "case-return": ("post", {L}),
     "case-reassign": ("post", {L}),

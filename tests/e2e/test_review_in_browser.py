@@ -132,7 +132,7 @@ def test_review_claim_reveal_decide_and_approve_by_keyboard(seeded_case, open_ta
     assert form.locator("input[name=verdict]:checked").get_attribute("value") == "csam_confirmed"
     assert page.input_value(f"#industry-{media.pk}") == "A1"
     assert page.input_value(f"#iwf-{media.pk}") == "A"
-    assert form.locator(f'input[name="annotations-{media.pk}"][value="generativeAi"]').is_checked()
+    assert page.locator(f'input[name="annotations-{media.pk}"][value="generativeAi"]').is_checked()
     screenshot(tab, "05-case-decision-filled")
     with page.expect_navigation(url="**/queues/"):
         page.keyboard.press("Control+Enter")

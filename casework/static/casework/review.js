@@ -12,6 +12,7 @@
   };
 
   const cards = Array.from(document.querySelectorAll(".media-card"));
+  const viewer = window.CaseworkViewer;
   let current = 0;
 
   function select(index) {
@@ -50,9 +51,10 @@
       img.src = url;
       img.alt = img.alt.replace("Blurred preview", "Revealed original");
       card.classList.add("revealed");
-      const button = form.querySelector("button");
-      button.textContent = "Hide original";
+      form.querySelector("button .label").textContent = "Hide original";
       form.dataset.revealed = "1";
+      const enlarge = card.querySelector("button[data-enlarge]");
+      if (enlarge) enlarge.hidden = false;
     }
   }
 
@@ -64,8 +66,11 @@
     img.src = img.dataset.previewSrc;
     img.alt = img.alt.replace("Revealed original", "Blurred preview");
     card.classList.remove("revealed");
-    form.querySelector("button").textContent = "Reveal original";
+    form.querySelector("button .label").textContent = "Reveal original";
     delete form.dataset.revealed;
+    const enlarge = card.querySelector("button[data-enlarge]");
+    if (enlarge) enlarge.hidden = true;
+    if (viewer) viewer.reblurred(card);
   }
 
   async function showMetadata(form) {
@@ -106,6 +111,13 @@
       else reveal(form);
     });
   });
+  document.querySelectorAll("button[data-enlarge]").forEach((button) => {
+    button.addEventListener("click", () => {
+      const card = button.closest(".media-card");
+      select(cards.indexOf(card));
+      if (viewer) viewer.open(card);
+    });
+  });
   document.querySelectorAll("form[data-metadata]").forEach((form) => {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -124,6 +136,11 @@
   }
 
   document.addEventListener("keydown", (event) => {
+    // The open viewer is modal: its own keys only (Escape closes it natively).
+    if (viewer && viewer.isOpen()) {
+      if (viewer.handleKey(event)) event.preventDefault();
+      return;
+    }
     const help = document.getElementById("help");
     const decision = document.getElementById("decision-form");
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && decision) {
@@ -157,6 +174,8 @@
     } else if (key === "R" && cards.length) {
       const form = cards[current].querySelector("form[data-reveal]");
       if (form) form.requestSubmit();
+    } else if (key === "z" && cards.length && viewer) {
+      viewer.open(cards[current]);
     } else if (key === "M" && cards.length) {
       const form = cards[current].querySelector("form[data-metadata]");
       if (form) form.requestSubmit();
