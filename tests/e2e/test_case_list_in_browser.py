@@ -98,6 +98,8 @@ def test_a_lead_filters_and_pages_and_a_reviewer_claims_with_c(open_tab, transac
     case_id = int(first.get_attribute("href").strip("/").split("/")[-1])
     first.click()
     expect(rpage.locator("button[data-shortcut=c]")).to_be_visible()
+    # The key handler comes with a deferred script: a key pressed before it has run is lost.
+    rpage.wait_for_load_state("load")
     with rpage.expect_navigation():
         rpage.keyboard.press("c")
     expect(rpage.get_by_text(f"You hold case {case_id} now.")).to_be_visible()
