@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "reports.limits.RequestSizeLimitMiddleware",
     "reports.api_errors.ApiErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "casework.middleware.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -151,9 +152,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it before c
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/queues/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
-# Sessions end after this much inactivity: every request pushes the expiry on.
+# Sessions end after this much inactivity: requests push the expiry on (at most once a
+# minute, casework.middleware.IdleSessionMiddleware).
 SESSION_COOKIE_AGE = 60 * env_int("SESSION_IDLE_MINUTES", 30)
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 OTP_TOTP_ISSUER = "Casework"
 # Sign-in throttle (casework/signin_throttle.py): failed passwords and codes in a sliding

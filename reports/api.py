@@ -14,7 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from reports import pdq_matcher, synthetic, vault
 from reports.hashlists import INDUSTRY_CATEGORIES, IWF_CATEGORIES, add_confirmed
@@ -51,12 +52,14 @@ __all__ = [
     "platform_exists",
     "preview_bytes",
     "recent_report_ids_of_uploaders",
+    "recent_reports_of_uploaders",
     "report_facts",
     "report_id_of_media",
     "report_ids_matching",
     "report_ids_of_media",
     "report_with_media",
     "reports_with_media",
+    "reports_with_media_in",
     "seal_text",
     "sha256s_of_reports",
     "submit_report",
@@ -170,27 +173,43 @@ def reports_with_media(report_ids: list[int]) -> list[Report]:
     return [by_id[i] for i in report_ids if i in by_id]
 
 
+def reports_with_media_in(report_ids: QuerySet) -> list[Report]:
+    """The reports whose ids a subquery selects (with platform and media in order), in the
+    order they arrived: one round trip for the ids and the reports together."""
+    rows = Report.objects.select_related("platform").prefetch_related(
+        Prefetch("media", queryset=Media.objects.order_by("position"))
+    )
+    return list(rows.filter(pk__in=report_ids).order_by("pk"))
+
+
 def recent_report_ids_of_uploaders(uploader_ids: list[str], limit: int = 100) -> list[int]:
     """The newest reports (up to limit each) naming one of these uploader accounts."""
+    sql, params = _recent_reports_of_uploaders_sql(uploader_ids, limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def recent_reports_of_uploaders(uploader_ids: list[str], limit: int = 100) -> RawSQL:
+    """The same report ids as a subquery, for `filter(report_id__in=...)` in one round trip."""
+    sql, params = _recent_reports_of_uploaders_sql(uploader_ids, limit)
+    return RawSQL(sql, params)  # noqa: S611 - constant SQL, the values are bound parameters
+
+
+def _recent_reports_of_uploaders_sql(uploader_ids: list[str], limit: int) -> tuple[str, list]:
     field = Report._meta.get_field("uploader_id_digest")
     digests = [d for uploader_id in uploader_ids for d in field.candidates(uploader_id)]
-    if not digests:
-        return []
     # One index walk per account, newest first, in one query: with a plain IN list the
     # planner walks every report backwards, and a prolific account cannot make a page scan
     # its whole history.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT recent.id FROM unnest(%s::text[]) AS wanted(digest)
-            CROSS JOIN LATERAL (
-                SELECT r.id FROM reports_report r WHERE r.uploader_id_digest = wanted.digest
-                ORDER BY r.id DESC LIMIT %s
-            ) AS recent
-            """,
-            [digests, limit],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    sql = """
+        SELECT recent.id FROM unnest(%s::text[]) AS wanted(digest)
+        CROSS JOIN LATERAL (
+            SELECT r.id FROM reports_report r WHERE r.uploader_id_digest = wanted.digest
+            ORDER BY r.id DESC LIMIT %s
+        ) AS recent
+    """
+    return sql, [digests, limit]
 
 
 def report_ids_matching(query: str, limit: int = 1000) -> list[int]:

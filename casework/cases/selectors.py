@@ -12,7 +12,7 @@ from django.db.models.expressions import RawSQL
 
 from casework import permissions
 from casework.cases import case_list
-from casework.models import OPEN_STATUSES, AuditEvent, Case, Decision, Queue
+from casework.models import OPEN_STATUSES, AuditEvent, Case, CaseReport, Decision, Queue
 from reports import api
 
 
@@ -74,12 +74,11 @@ def queue_overview(user: Any) -> list[QueueRow]:
 
 
 def case_page(case_id: int) -> tuple[Case, list[Any]]:
-    """The case with its decisions, and its reports with their media in order (raises
-    Case.DoesNotExist)."""
+    """The case with its decisions, and its reports (in the order they arrived) with their
+    media in order (raises Case.DoesNotExist)."""
     case = (
         Case.objects.select_related("queue", "holder")
         .prefetch_related(
-            "case_reports",
             Prefetch(
                 "decisions",
                 queryset=Decision.objects.select_related(
@@ -89,7 +88,8 @@ def case_page(case_id: int) -> tuple[Case, list[Any]]:
         )
         .get(pk=case_id)
     )
-    return case, api.reports_with_media([link.report_id for link in case.case_reports.all()])
+    report_ids = CaseReport.objects.filter(case_id=case.pk).values("report_id")
+    return case, api.reports_with_media_in(report_ids)
 
 
 def timeline(case: Case, reports: list[Any]) -> list[AuditEvent]:
@@ -106,7 +106,7 @@ def other_cases_of_uploaders(case: Case, reports: list[Any]) -> list[Case]:
     ids = {r.uploader.get("id") for r in reports if r.uploader.get("id")}
     if not ids:
         return []
-    recent = api.recent_report_ids_of_uploaders(sorted(ids)[:5])
+    recent = api.recent_reports_of_uploaders(sorted(ids)[:5])
     return list(
         Case.objects.filter(case_reports__report_id__in=recent)
         .exclude(pk=case.pk)

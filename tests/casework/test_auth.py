@@ -6,12 +6,15 @@ import io
 import re
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework import roles
+from casework.middleware import SESSION_REFRESH_SECONDS, SESSION_REFRESHED_AT
 from casework.models import AuditEvent
 from tests.helpers import PASSWORD, current_code, make_user, signed_in
 
@@ -73,7 +76,26 @@ def test_pages_carry_a_strict_csp_and_sessions_expire_when_idle(settings):
     response = client.get("/queues/")
     csp = response["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+
+
+def test_requests_push_the_idle_expiry_on_at_most_once_a_minute():
+    client = signed_in(make_user("rev", roles.REVIEWER))
+    key = client.cookies["sessionid"].value
+
+    def expiry():
+        return Session.objects.get(session_key=key).expire_date
+
+    client.get("/queues/")
+    first = expiry()
+    client.get("/queues/")
+    assert expiry() == first  # within the minute: the session row is left alone
+    session = SessionStore(session_key=key)
+    session[SESSION_REFRESHED_AT] -= SESSION_REFRESH_SECONDS
+    session.save()
+    saved = expiry()
+    client.get("/queues/")
+    assert expiry() > saved
 
 
 def test_logout_is_a_post():
