@@ -61,6 +61,7 @@ CLAIM_P95_TARGET_MS = 20
 CLAIM_P95_GOAL_MS = 10
 PAGE_P95_TARGET_MS = 100
 PAGE_QUERIES_TARGET = 20
+CASE_PAGE_20_P95_TARGET_MS, CASE_PAGE_QUERIES_TARGET = 50, 15  # with 20 reports on the case
 SEED_INFO = "bench-cases-seed.json"
 
 # ---- the shape of the data ----------------------------------------------------------------
@@ -73,6 +74,7 @@ STATUS_SHARE = [
     ("approved", 0.04),
     ("closed", 0.13),
 ]
+LARGE_CASE_EVERY, LARGE_CASE_REPORTS = 50_000, 20
 REPORTS_PER_CASE = [(1, 0.86), (2, 0.09), (3, 0.03), (5, 0.02)]  # mean 1.23
 MEDIA_PER_REPORT = [(1, 0.55), (2, 0.30), (3, 0.15)]  # mean 1.6
 SOURCE_SHARE = [
@@ -300,6 +302,8 @@ def generate(rows: Rows, n_cases: int, *, seed: int, users: dict, chain: dict, q
         first_received = start + span * (case_id - 1) / n_cases + rand() * 30
         case_created = first_received + 2 + rand() * 20  # filed once its media were processed
         n_reports = reports_of[int(rand() * 1000)]
+        if case_id % LARGE_CASE_EVERY == 0:
+            n_reports = LARGE_CASE_REPORTS  # the case page's worst case, timed on its own
         main = (
             f"{bits(256):064x}",
             f"{bits(128):032x}",
@@ -1131,6 +1135,20 @@ def case_with_reports(n: int) -> int | None:
     return row[0] if row else None
 
 
+def large_cases(n_cases: int) -> list[int]:
+    """The seeded cases holding LARGE_CASE_REPORTS reports each (older seeds have none)."""
+    from django.db import connection
+
+    wanted = list(range(LARGE_CASE_EVERY, n_cases + 1, LARGE_CASE_EVERY))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT case_id FROM casework_casereport WHERE case_id = ANY(%s)"
+            " GROUP BY case_id HAVING count(*) = %s ORDER BY case_id",
+            [wanted, LARGE_CASE_REPORTS],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def pages(user, n_cases: int, requests: int, rng: random.Random) -> dict:
     from django.test import Client
 
@@ -1150,6 +1168,12 @@ def pages(user, n_cases: int, requests: int, rng: random.Random) -> dict:
             counts[label] = page_queries(client, f"/cases/{case_id}/")
             counts[label]["case_id"] = case_id
     out["case_page"]["by_reports"] = counts
+    large = large_cases(n_cases)
+    if large:
+        client.get(f"/cases/{large[0]}/")
+        paths = [f"/cases/{large[n % len(large)]}/" for n in range(requests)]
+        out["case_page_20_reports"] = {"cases": len(large), "server_time": time_page(client, paths)}
+        out["case_page_20_reports"].update(page_queries(client, paths[0]))
     if len(counts) == 2:
         out["case_page"]["queries"] = counts["1_report"]["queries"]
         out["case_page"]["n_plus_1"] = (
@@ -1371,6 +1395,15 @@ def main() -> None:
         )
         <= PAGE_QUERIES_TARGET,
         "case_page_n_plus_1": report["pages"]["case_page"].get("n_plus_1"),
+        "case_page_20_reports_p95_ok": report["pages"]
+        .get("case_page_20_reports", {})
+        .get("server_time", {})
+        .get("p95_ms", math.inf)
+        <= CASE_PAGE_20_P95_TARGET_MS,
+        "case_page_20_reports_queries_ok": report["pages"]
+        .get("case_page_20_reports", {})
+        .get("queries", math.inf)
+        <= CASE_PAGE_QUERIES_TARGET,
     }
     report["load_avg_end"] = load()
     connection.close()

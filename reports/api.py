@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
-from django.db.models.expressions import RawSQL
 
 from reports import pdq_matcher, synthetic, vault
 from reports.hashlists import INDUSTRY_CATEGORIES, IWF_CATEGORIES, add_confirmed
@@ -52,7 +51,6 @@ __all__ = [
     "platform_exists",
     "preview_bytes",
     "recent_report_ids_of_uploaders",
-    "recent_reports_of_uploaders",
     "report_facts",
     "report_id_of_media",
     "report_ids_matching",
@@ -184,32 +182,28 @@ def reports_with_media_in(report_ids: QuerySet) -> list[Report]:
 
 def recent_report_ids_of_uploaders(uploader_ids: list[str], limit: int = 100) -> list[int]:
     """The newest reports (up to limit each) naming one of these uploader accounts."""
-    sql, params = _recent_reports_of_uploaders_sql(uploader_ids, limit)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
-
-
-def recent_reports_of_uploaders(uploader_ids: list[str], limit: int = 100) -> RawSQL:
-    """The same report ids as a subquery, for `filter(report_id__in=...)` in one round trip."""
-    sql, params = _recent_reports_of_uploaders_sql(uploader_ids, limit)
-    return RawSQL(sql, params)  # noqa: S611 - constant SQL, the values are bound parameters
-
-
-def _recent_reports_of_uploaders_sql(uploader_ids: list[str], limit: int) -> tuple[str, list]:
     field = Report._meta.get_field("uploader_id_digest")
     digests = [d for uploader_id in uploader_ids for d in field.candidates(uploader_id)]
+    if not digests:
+        return []
     # One index walk per account, newest first, in one query: with a plain IN list the
     # planner walks every report backwards, and a prolific account cannot make a page scan
-    # its whole history.
-    sql = """
-        SELECT recent.id FROM unnest(%s::text[]) AS wanted(digest)
-        CROSS JOIN LATERAL (
-            SELECT r.id FROM reports_report r WHERE r.uploader_id_digest = wanted.digest
-            ORDER BY r.id DESC LIMIT %s
-        ) AS recent
-    """
-    return sql, [digests, limit]
+    # its whole history. The `<> ''` lets the planner use the partial index (without it,
+    # every report is scanned: 150 ms at 74,000 reports). Its own round trip: as a subquery
+    # of the cases query the planner chose badly.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT recent.id FROM unnest(%s::text[]) AS wanted(digest)
+            CROSS JOIN LATERAL (
+                SELECT r.id FROM reports_report r
+                WHERE r.uploader_id_digest = wanted.digest AND r.uploader_id_digest <> ''
+                ORDER BY r.id DESC LIMIT %s
+            ) AS recent
+            """,
+            [digests, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def report_ids_matching(query: str, limit: int = 1000) -> list[int]:

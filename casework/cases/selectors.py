@@ -106,7 +106,7 @@ def other_cases_of_uploaders(case: Case, reports: list[Any]) -> list[Case]:
     ids = {r.uploader.get("id") for r in reports if r.uploader.get("id")}
     if not ids:
         return []
-    recent = api.recent_reports_of_uploaders(sorted(ids)[:5])
+    recent = api.recent_report_ids_of_uploaders(sorted(ids)[:5])
     return list(
         Case.objects.filter(case_reports__report_id__in=recent)
         .exclude(pk=case.pk)

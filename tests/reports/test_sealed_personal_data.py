@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import FieldError
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from casework import roles
 from casework.cases import filing
@@ -218,3 +219,17 @@ def test_media_filenames_stay_readable_for_the_hotline_facts(intake):
         "holiday-photo-of-sealed.jpg"
     )
     assert Report.objects.filter(matching(Report, "external_id_digest", "ext-sealed-1")).exists()
+
+
+def test_an_uploaders_recent_reports_are_read_from_the_partial_index(intake):
+    intake.post(personal_document())
+    with CaptureQueriesContext(connection) as captured:
+        api.recent_report_ids_of_uploaders(["acct-sealed-1"])
+    (sql,) = [q["sql"] for q in captured.captured_queries]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # The index leaves out reports without an uploader; a query that does not say so
+    # cannot use it, and scans every report (150 ms at 74,000).
+    assert "report_uploader_id_idx" in plan, plan
