@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 
 from casework import roles
 from casework.cases import routing
-from casework.models import AuditEvent, Case, Decision, Escalation, Queue
+from casework.models import AuditEvent, Case, Escalation, Queue
 from casework.stats import figures, ranges
-from reports.models import HashEntry, HashList, Media, MediaMatch, Platform, Report
+from reports.models import HashList
+from tests.casework.stats_builders import case, decision, report
 from tests.helpers import make_user, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -28,34 +29,6 @@ CUSTOM = {"from": "2026-11-02", "to": "2026-11-04"}
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
     return NOV.replace(day=day, hour=hour, minute=minute)
-
-
-def case(queue, created, deadline, status=Case.Status.NEW):
-    made = Case.objects.create(queue=queue, deadline_at=deadline, status=status)
-    Case.objects.filter(pk=made.pk).update(created_at=created)
-    return made
-
-
-def decision(c, user, verdict, decided, **times):
-    made = Decision.objects.create(case=c, decided_by=user, verdict=verdict)
-    Decision.objects.filter(pk=made.pk).update(decided_at=decided, **times)
-    return made
-
-
-def report(n, source, reason, received, matched_lists=()):
-    platform, _ = Platform.objects.get_or_create(name="p")
-    made = Report.objects.create(platform=platform, source=source, external_id=f"ext-{n}",
-                                 reported_at=received, reason=reason, raw_payload={},
-                                 status="processed")  # fmt: skip
-    Report.objects.filter(pk=made.pk).update(received_at=received)
-    media = Media.objects.create(report=made, position=0, filename="a.png", kind="image",
-                                 content_type="image/png", size=1, width=1, height=1,
-                                 vault_name=f"v-{n}", key_id="k", status="processed")  # fmt: skip
-    for name in matched_lists:
-        hash_list = HashList.objects.get(name=name)
-        entry = HashEntry.objects.create(hash_list=hash_list, kind="md5", value=f"{n:032x}")
-        MediaMatch.objects.create(media=media, entry=entry)
-    return made
 
 
 @pytest.fixture
@@ -257,3 +230,24 @@ def test_the_csv_export_holds_every_figure_bucket_and_series_and_is_audited(hist
     event = AuditEvent.objects.get(action="stats.exported")
     assert event.actor == "user:lead" and event.data["to"] == "2026-11-04"
     assert not AuditEvent.objects.filter(action="stats.viewed").exists()
+
+
+def test_charts_escape_names_split_lines_at_gaps_and_read_in_round_numbers():
+    from casework.stats import svg
+
+    assert [svg.nice_ceiling(v) for v in (0, 0.3, 1, 7, 12, 23, 180, 1497)] == [
+        1, 0.5, 1, 10, 20, 25, 200, 2000,
+    ]  # fmt: skip
+    window = ranges.parse_range(CUSTOM)
+    lines = figures.Figure("x", "X", "% of media", figures.LINES, window.buckets,
+                           {"<b>&list": [10.0, None, 30.0]})  # fmt: skip
+    drawn = svg.chart(lines, hourly=False)
+    assert "<b>" not in drawn and "&lt;b&gt;&amp;list: 30 % of media" in drawn
+    assert drawn.count("<polyline") == 2 and drawn.count("<circle") == 2
+    bars = figures.Figure("y", "Y", "cases", figures.BARS, window.buckets,
+                          {"a": [1, 0, 2], "b": [3, 0, 0]})  # fmt: skip
+    drawn = svg.chart(bars, hourly=False)
+    assert drawn.count("<rect") == 3 and 'aria-label="Y, cases per day"' in drawn
+    assert ">5</text>" in drawn  # the stacked peak, 1 + 3, rounded up: the axis top
+    empty = figures.Figure("z", "Z", "cases", figures.BARS, window.buckets, {"a": [0, 0, 0]})
+    assert "Nothing in this range" in svg.chart(empty, hourly=False)
