@@ -6,6 +6,9 @@ import csv
 import io
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
 
 from casework import audit
 from casework.stats import figures, ranges, svg
@@ -44,7 +47,7 @@ def metrics_page(*, user: Any, params: Any) -> dict[str, Any]:
         "range_choices": RANGE_CHOICES,
         "custom_from": params.get("from", ""),
         "custom_to": params.get("to", ""),
-        "export_query": window.query(),
+        "export_href": f"{reverse('stats-export')}?{urlencode(window.query())}",
     }
 
 

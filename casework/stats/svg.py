@@ -19,7 +19,7 @@ from casework.stats.figures import BARS, Figure, Value
 
 PALETTE = 8
 WIDTH, HEIGHT = 480, 200
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 24
+LEFT, RIGHT, TOP, BOTTOM = 52, 8, 12, 26
 X_LABELS = 6  # at most this many bucket labels under the axis
 
 

@@ -203,6 +203,7 @@ def test_the_page_shows_every_chart_with_its_table_and_is_audited(history):
     assert (
         '<tr><th scope="row" class="nowrap">2026-11-02</th><td>0</td><td>0</td><td>3</td>' in page
     )
+    assert 'href="/stats/export.csv?from=2026-11-02&amp;to=2026-11-04"' in page
     assert "No per-reviewer figures" in page and "rosalind" not in page
     event = AuditEvent.objects.get(action="stats.viewed")
     assert (event.actor, event.target) == ("user:lead", "stats")
