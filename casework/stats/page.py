@@ -45,8 +45,8 @@ def metrics_page(*, user: Any, params: Any) -> dict[str, Any]:
         "window": window,
         "charts": charts,
         "range_choices": RANGE_CHOICES,
-        "custom_from": params.get("from", ""),
-        "custom_to": params.get("to", ""),
+        "custom_from": window.start.date().isoformat(),
+        "custom_to": window.last_day.isoformat(),
         "export_href": f"{reverse('stats-export')}?{urlencode(window.query())}",
     }
 

@@ -47,11 +47,16 @@ class Range:
     def hourly(self) -> bool:
         return self.step == HOUR
 
+    @property
+    def last_day(self) -> date:
+        """The day of the range's last instant (end is exclusive)."""
+        return (self.end - timedelta(microseconds=1)).date()
+
     def query(self) -> dict[str, str]:
         """The query parameters that name this range again."""
         if self.preset:
             return {"range": self.preset}
-        return {"from": self.start.date().isoformat(), "to": (self.end - DAY).date().isoformat()}
+        return {"from": self.start.date().isoformat(), "to": self.last_day.isoformat()}
 
     def describe(self) -> dict[str, str]:
         """For the audit log: the range asked for and the instants it covered."""

@@ -149,6 +149,7 @@ def test_ranges_and_their_buckets(params, start, end, step):
     assert (window.start, window.end, window.step) == (start, end, step)
     assert window.bucket_count == (end - start) / step
     assert ranges.parse_range(window.query(), now=NOW) == window
+    assert window.last_day == (end - timedelta(microseconds=1)).date()
 
 
 @pytest.mark.parametrize(
@@ -204,6 +205,8 @@ def test_the_page_shows_every_chart_with_its_table_and_is_audited(history):
         '<tr><th scope="row" class="nowrap">2026-11-02</th><td>0</td><td>0</td><td>3</td>' in page
     )
     assert 'href="/stats/export.csv?from=2026-11-02&amp;to=2026-11-04"' in page
+    assert 'name="from" type="date" value="2026-11-02"' in page
+    assert 'name="to" type="date" value="2026-11-04"' in page
     assert "No per-reviewer figures" in page and "rosalind" not in page
     event = AuditEvent.objects.get(action="stats.viewed")
     assert (event.actor, event.target) == ("user:lead", "stats")
