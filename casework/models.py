@@ -176,6 +176,9 @@ class Case(models.Model):
                 name="case_awaiting_idx",
                 condition=models.Q(status=CaseStatus.AWAITING_APPROVAL),
             ),
+            # the metrics page: cases opened, and deadlines passing, in a time range
+            models.Index(fields=["created_at"], name="case_created_idx"),
+            models.Index(fields=["deadline_at"], name="case_deadline_idx"),
         ]
 
     def __str__(self) -> str:
@@ -240,6 +243,20 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["-decided_at"]
+        indexes = [
+            # the metrics page: verdicts, approvals and returns in a time range
+            models.Index(fields=["decided_at"], name="decision_decided_idx"),
+            models.Index(
+                fields=["approved_at"],
+                name="decision_approved_idx",
+                condition=models.Q(approved_at__isnull=False),
+            ),
+            models.Index(
+                fields=["returned_at"],
+                name="decision_returned_idx",
+                condition=models.Q(returned_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_verdict_display()} on case {self.case_id}"

@@ -86,3 +86,8 @@ def may_see_previews(user: Any) -> bool:
 
 def may_read_audit(user: Any) -> bool:
     return roles.has_role(user, *roles.AUDIT_ROLES)
+
+
+def may_see_stats(user: Any) -> bool:
+    """The metrics page: team figures, for leads and admins (no per-reviewer figures)."""
+    return roles.has_role(user, *roles.LEAD_ROLES, roles.ADMIN)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from casework.views import audit, case, escalations, leads, media, queues, signin, site
+from casework.views import audit, case, escalations, leads, media, queues, signin, site, stats
 from reports.intake_api import api
 
 # What is done to one case, under /cases/<id>/: (path after it, view, name).
@@ -43,6 +43,8 @@ urlpatterns = [
         escalations.document,
         name="escalation-document",
     ),
+    path("stats/", stats.stats, name="stats"),
+    path("stats/export.csv", stats.export, name="stats-export"),
     path("media/<int:media_id>/preview", media.media_preview, name="media-preview"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

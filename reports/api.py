@@ -26,6 +26,7 @@ from reports.schemas import ReportIn
 from reports.sealed_fields import SealedTextField, matching
 from reports.sealing import SealError, seal_text, unseal_text
 from reports.selectors import add_status_extension
+from reports.stats import intake_counts, match_rates
 from reports.tokens import create_intake_token
 from reports.vault import VaultError
 
@@ -43,8 +44,10 @@ __all__ = [
     "add_status_extension",
     "best_matches",
     "create_intake_token",
+    "intake_counts",
     "media_ids_of_reports",
     "media_pending",
+    "match_rates",
     "media_metadata",
     "near_duplicate_media",
     "original_bytes",

@@ -40,6 +40,8 @@ MATRIX = {
     "escalation-retry": ("post", {L}),
     "escalation-retract": ("post", {L}),
     "escalation-document": ("get", {L, AU, AD}),
+    "stats": ("get", {L, AD}),
+    "stats-export": ("get", {L, AD}),
 }
 PUBLIC = {"home", "healthz", "login", "otp", "logout"}
 # Guarded by a bearer token of its own, not a role (tests/casework/test_metrics.py).
