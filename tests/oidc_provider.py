@@ -19,7 +19,6 @@ import os
 import secrets
 import time
 from dataclasses import dataclass, field
-from html import escape
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
@@ -111,7 +110,6 @@ SIGN_IN_PAGE = """<!doctype html>
 <input id="groups" name="groups" value="t&amp;s">
 <label for="amr">amr (comma-separated)</label> <input id="amr" name="amr" value="pwd">
 <label for="quirk">Quirk</label> <input id="quirk" name="quirk" value="">
-{hidden}
 <button type="submit">Sign in at the provider</button>
 </form></main></body></html>
 """
@@ -216,13 +214,9 @@ def create_app(issuer: str, client: Client) -> Flask:
         if request.values.get("code_challenge_method") != "S256":
             return "code_challenge with S256 is required", 400
         if request.method == "GET":
-            grant = server.get_consent_grant(end_user=None)  # raises on a bad request
-            del grant
-            hidden = "".join(
-                f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
-                for name, value in request.args.items()
-            )
-            return SIGN_IN_PAGE.format(hidden=hidden)
+            server.get_consent_grant(end_user=None)  # raises on a bad request
+            # The form posts back to this same URL: the request stays in its query string.
+            return SIGN_IN_PAGE
         quirk = request.form.get("quirk", "")
         if quirk not in QUIRKS:
             return f"quirk must be one of {QUIRKS}", 400
