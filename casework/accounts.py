@@ -18,6 +18,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from casework import audit, roles, signin_throttle
 
 TOTP_ROLES = (roles.ESCALATION_LEAD, roles.ADMIN)
+# Set in the session when the identity provider asserted multi-factor authentication for
+# this sign-in (casework/oidc/people.py): it stands in for the TOTP step.
+PROVIDER_MFA_SESSION_KEY = "casework_provider_mfa"
 
 
 def create_user(username: str, *, role: str, password: str, created_by: str) -> Any:
@@ -55,6 +58,11 @@ def has_totp_device(user: Any) -> bool:
 
 def needs_totp(user: Any) -> bool:
     return roles.has_role(user, *TOTP_ROLES)
+
+
+def second_factor_passed(request: HttpRequest) -> bool:
+    """The TOTP step passed in this session, or the identity provider asserted MFA."""
+    return request.user.is_verified() or bool(request.session.get(PROVIDER_MFA_SESSION_KEY))
 
 
 class ThrottledModelBackend(ModelBackend):

@@ -79,3 +79,31 @@ def parse_evidence_keys(value: str) -> dict[str, bytes]:
     if not keys:
         raise ImproperlyConfigured("EVIDENCE_KEYS holds no key")
     return keys
+
+
+def parse_oidc_role_map(value: str, known_roles: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Parse OIDC_ROLE_MAP ("group=role,group=role") into (group, role) pairs, in the order
+    written: a person in several mapped groups gets the role of the first one listed. A
+    group may hold "=" ("a=b=reviewer" maps the group "a=b"), not ","."""
+    pairs: list[tuple[str, str]] = []
+    for item in value.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        group, sep, role = item.rpartition("=")
+        group, role = group.strip(), role.strip()
+        if not sep or not group:
+            raise ImproperlyConfigured(
+                f"OIDC_ROLE_MAP entries must look like group=role, not {item!r}"
+            )
+        if role not in known_roles:
+            raise ImproperlyConfigured(
+                f"OIDC_ROLE_MAP maps {group!r} to {role!r}, which is not a role "
+                f"(choose from {', '.join(known_roles)})"
+            )
+        if any(group == seen for seen, _ in pairs):
+            raise ImproperlyConfigured(f"OIDC_ROLE_MAP lists the group {group!r} twice")
+        pairs.append((group, role))
+    if not pairs:
+        raise ImproperlyConfigured("OIDC_ROLE_MAP maps no group to a role")
+    return tuple(pairs)

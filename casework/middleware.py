@@ -43,7 +43,7 @@ class SecondFactorMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not user.is_verified()
+            and not accounts.second_factor_passed(request)
             and not request.path.startswith(OPEN_PATHS)
         ):
             if accounts.has_totp_device(user):

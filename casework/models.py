@@ -285,6 +285,27 @@ class LoginFailure(models.Model):
         return f"{self.username} from {self.address} at {self.at}"
 
 
+class OidcIdentity(models.Model):
+    """The person an identity provider vouches for: (issuer, subject) is who they are there,
+    whatever they are called; `user` is who they are in Casework."""
+
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oidc_identity"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_signed_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="oidc_identity_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"
+
+
 # The escalation outbox lives with its logic; defined here so that Django finds it.
 from casework.escalation.models import (  # noqa: E402
     Escalation,
@@ -305,6 +326,7 @@ __all__ = [
     "EscalationDocument",
     "EscalationFile",
     "LoginFailure",
+    "OidcIdentity",
     "Queue",
     "Skip",
 ]

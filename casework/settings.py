@@ -26,7 +26,9 @@ from casework.env import (
     env_bool,
     env_int,
     parse_evidence_keys,
+    parse_oidc_role_map,
 )
+from casework.roles import ROLES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = data_dir()
@@ -188,6 +190,25 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Single sign-on (casework/oidc/): on when OIDC_ISSUER is set, and then every one of these
+# is needed. The provider's groups claim (OIDC_ROLE_CLAIM) picks the role through OIDC_ROLE_MAP.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").strip().rstrip("/")
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_ROLE_CLAIM = os.environ.get("OIDC_ROLE_CLAIM", "")
+OIDC_ROLE_MAP: tuple[tuple[str, str], ...] = ()
+# What the sign-in button calls the provider ("Sign in with Okta"); the issuer's host if unset.
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "")
+OIDC_TIMEOUT_SECONDS = env_int("OIDC_TIMEOUT_SECONDS", 10)
+if OIDC_ISSUER:
+    for _name in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ROLE_CLAIM", "OIDC_ROLE_MAP"):
+        if not os.environ.get(_name, "").strip():
+            raise ImproperlyConfigured(f"{_name} must be set when OIDC_ISSUER is set")
+    if not OIDC_ISSUER.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(f"OIDC_ISSUER must be an http(s) URL, not {OIDC_ISSUER!r}")
+    OIDC_ROLE_MAP = parse_oidc_role_map(os.environ["OIDC_ROLE_MAP"], ROLES)
+    OIDC_PROVIDER_NAME = OIDC_PROVIDER_NAME or OIDC_ISSUER.split("://", 1)[1].split("/")[0]
 
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (

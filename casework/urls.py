@@ -2,7 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from casework.views import audit, case, escalations, leads, media, queues, signin, site, stats
+from casework.views import (
+    audit,
+    case,
+    escalations,
+    leads,
+    media,
+    oidc,
+    queues,
+    signin,
+    site,
+    stats,
+)
 from reports.intake_api import api
 
 # What is done to one case, under /cases/<id>/: (path after it, view, name).
@@ -28,6 +39,8 @@ urlpatterns = [
     path("metrics", site.metrics, name="metrics"),
     path("accounts/login/", signin.LoginView.as_view(), name="login"),
     path("accounts/otp/", signin.otp_step, name="otp"),
+    path("accounts/oidc/login", oidc.oidc_login, name="oidc-login"),
+    path("accounts/oidc/callback", oidc.oidc_callback, name="oidc-callback"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("queues/", queues.queue_list, name="queues"),
     path("queues/<slug:slug>/", queues.queue_cases, name="queue-cases"),

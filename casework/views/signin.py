@@ -3,6 +3,9 @@ inside accounts (a locked attempt raises SignInLocked, which the middleware answ
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
@@ -18,8 +21,13 @@ class LoginView(auth_views.LoginView):
     template_name = "casework/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["oidc_provider_name"] = settings.OIDC_PROVIDER_NAME if settings.OIDC_ISSUER else ""
+        return context
 
-def _safe_next(request: HttpRequest) -> str:
+
+def safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or "/queues/"
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
@@ -33,12 +41,12 @@ def otp_step(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return redirect("/accounts/login/")
-    if user.is_verified():
-        return redirect(_safe_next(request))
+    if accounts.second_factor_passed(request):
+        return redirect(safe_next(request))
     status = 200
     if request.method == "POST":
         if accounts.pass_second_factor(request, request.POST.get("otp_token", "")):
-            return redirect(_safe_next(request))
+            return redirect(safe_next(request))
         messages.error(request, "That code is not valid. Check your authenticator's clock.")
         status = 400
-    return render(request, "casework/otp.html", {"next": _safe_next(request)}, status=status)
+    return render(request, "casework/otp.html", {"next": safe_next(request)}, status=status)
