@@ -43,7 +43,8 @@ MATRIX = {
     "stats": ("get", {L, AD}),
     "stats-export": ("get", {L, AD}),
 }
-PUBLIC = {"home", "healthz", "login", "otp", "logout"}
+# The single sign-on round trip starts before anyone is known (tests/casework/test_oidc.py).
+PUBLIC = {"home", "healthz", "login", "otp", "logout", "oidc-login", "oidc-callback"}
 # Guarded by a bearer token of its own, not a role (tests/casework/test_metrics.py).
 TOKEN_GUARDED = {"metrics"}
 
