@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from casework import roles
+from casework import accounts, roles
 from casework.middleware import SESSION_REFRESH_SECONDS, SESSION_REFRESHED_AT
 from casework.models import AuditEvent
 from tests.helpers import PASSWORD, current_code, make_user, signed_in
@@ -119,3 +119,24 @@ def test_add_user_prints_otpauth_for_leads(monkeypatch):
     monkeypatch.setenv("WEAK", "123")
     with pytest.raises(CommandError, match="password refused"):
         call_command("add_user", "weak", role="reviewer", password_env="WEAK")
+
+
+def test_enrol_totp_replaces_a_users_device_and_says_where_to_find_it():
+    lead = make_user("lead", roles.ESCALATION_LEAD)
+    old_key = TOTPDevice.objects.get(user=lead).key
+    out = io.StringIO()
+    call_command("enrol_totp", "lead", stdout=out)
+    (device,) = TOTPDevice.objects.filter(user=lead)
+    assert device.key != old_key and device.confirmed
+    assert "otpauth://" in out.getvalue()
+    assert AuditEvent.objects.filter(action="user.totp_enrolled", target="user:lead").count() == 2
+    with pytest.raises(CommandError, match="no user 'nobody'"):
+        call_command("enrol_totp", "nobody")
+
+
+def test_the_second_factor_page_names_a_command_that_exists(client, settings):
+    user = accounts.create_user("oidc-lead", role=roles.ESCALATION_LEAD, password=PASSWORD,
+                                created_by="system:test")  # fmt: skip
+    client.force_login(user)
+    page = client.get("/queues/", follow=True).content.decode()
+    assert "manage.py enrol_totp oidc-lead" in page
