@@ -47,3 +47,24 @@ def test_a_reviewer_signs_in_with_the_provider(open_tab, provider):
     assert roles.has_role(identity.user, roles.REVIEWER)
     assert AuditEvent.objects.filter(action="login.oidc", target="user:browser-person").exists()
     tab.assert_no_errors()
+
+
+def test_a_person_in_no_mapped_group_is_refused_with_a_page_that_says_why(open_tab, provider):
+    tab = open_tab()
+    page = tab.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/accounts/login/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Sign in with Test IdP").click()
+    page.fill("#sub", "outsider")
+    page.fill("#groups", "marketing")
+    page.fill("#amr", "pwd")
+    with page.expect_response(lambda r: "/accounts/oidc/callback" in r.url) as answered:
+        page.get_by_role("button", name="Sign in at the provider").click()
+    assert answered.value.status == 403
+    assert "in no group that Casework gives a role to" in page.inner_text("main")
+    screenshot(tab, "oidc-refused-390")
+    found = axe_run(tab)
+    assert not found["violations"], format_violations(found["violations"])
+    assert not OidcIdentity.objects.filter(subject="outsider").exists()
+    assert AuditEvent.objects.filter(action="login.oidc_failed").exists()
