@@ -57,6 +57,9 @@ def app_url(owner_url: str) -> str:
     return f"{scheme}://{APP_ROLE}@{location}"
 
 
+AUTOVACUUM_NAPTIME = "10s"
+
+
 def postgres_url(data_dir: Path) -> str:
     """Start (or join) the embedded PostgreSQL under data_dir; return its Casework database URL
     as the superuser that owns the tables."""
@@ -93,6 +96,12 @@ def _ensure_database(admin_url: str, name: str) -> None:
             # Another process of this run may create it first.
             with contextlib.suppress(psycopg.errors.DuplicateDatabase):
                 conn.execute(f'CREATE DATABASE "{name}"')
+        naptime = conn.execute("SHOW autovacuum_naptime").fetchone()[0]
+        if naptime != AUTOVACUUM_NAPTIME:
+            # Claims close cases fast; the default minute between autovacuum rounds lets dead
+            # index entries slow claim-next down (casework 0016, bench/claim_churn.py).
+            conn.execute(f"ALTER SYSTEM SET autovacuum_naptime = '{AUTOVACUUM_NAPTIME}'")
+            conn.execute("SELECT pg_reload_conf()")
         role = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE]).fetchone()
         if not role:
             with contextlib.suppress(psycopg.errors.DuplicateObject):
