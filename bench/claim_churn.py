@@ -50,13 +50,14 @@ def client(url: str, queue_id: int, start: float, until: float, window: float, o
             with conn.cursor() as cursor:
                 cursor.execute(CLAIM, [queue_id])
                 row = cursor.fetchone()
-                if row is None:
+                if row is None:  # the queue ran dry: windows from here on are not full
+                    out.put(("dry", now))
                     break
                 cursor.execute(CLOSE, [row[0]])
             conn.commit()
             slot = int((now - start) // window)
             counts[slot] = counts.get(slot, 0) + 1
-    out.put(counts)
+    out.put(("counts", counts))
 
 
 def dead_tuples(url: str) -> dict:
@@ -114,14 +115,20 @@ def main() -> None:
     for proc in procs:
         proc.start()
     totals: dict[int, int] = {}
-    for _ in procs:
-        for slot, n in out.get().items():
+    full_windows = int(args.seconds // args.window)
+    finished = 0
+    while finished < len(procs):
+        kind, value = out.get()
+        if kind == "dry":
+            full_windows = min(full_windows, int((value - start) // args.window))
+            report["queue_ran_dry_after_s"] = round(value - start, 1)
+            continue
+        finished += 1
+        for slot, n in value.items():
             totals[slot] = totals.get(slot, 0) + n
     for proc in procs:
         proc.join()
-    series = [
-        round(totals.get(s, 0) / args.window, 1) for s in range(int(args.seconds // args.window))
-    ]
+    series = [round(totals.get(s, 0) / args.window, 1) for s in range(full_windows)]
     report["claims_per_s_by_window"] = series
     report["window_s"] = args.window
     report["claims"] = sum(totals.values())
