@@ -87,7 +87,7 @@ class NoStoreMiddleware:
 class IdleSessionMiddleware:
     """Sessions end after SESSION_COOKIE_AGE without a request. Saving the session on every
     request would cost three queries a page; its expiry is moved on at most once a minute
-    instead, so a session ends between 29 and 30 idle minutes after the last request."""
+    instead, so a session may end up to a minute before SESSION_COOKIE_AGE of idleness."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
