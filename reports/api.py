@@ -167,20 +167,20 @@ def sha256s_of_reports(report_ids: list[int]) -> list[str]:
 
 def reports_with_media(report_ids: list[int]) -> list[Report]:
     """The reports (with platform and their media in order) in the order of report_ids."""
-    rows = Report.objects.select_related("platform").prefetch_related(
-        Prefetch("media", queryset=Media.objects.order_by("position"))
-    )
-    by_id = {r.pk: r for r in rows.filter(pk__in=report_ids)}
+    by_id = {r.pk: r for r in _with_media(report_ids)}
     return [by_id[i] for i in report_ids if i in by_id]
 
 
 def reports_with_media_in(report_ids: QuerySet) -> list[Report]:
     """The reports whose ids a subquery selects (with platform and media in order), in the
     order they arrived: one round trip for the ids and the reports together."""
-    rows = Report.objects.select_related("platform").prefetch_related(
-        Prefetch("media", queryset=Media.objects.order_by("position"))
-    )
-    return list(rows.filter(pk__in=report_ids).order_by("pk"))
+    return list(_with_media(report_ids).order_by("pk"))
+
+
+def _with_media(report_ids: list[int] | QuerySet) -> QuerySet:
+    media_in_order = Prefetch("media", queryset=Media.objects.order_by("position"))
+    rows = Report.objects.select_related("platform").prefetch_related(media_in_order)
+    return rows.filter(pk__in=report_ids)
 
 
 def recent_report_ids_of_uploaders(uploader_ids: list[str], limit: int = 100) -> list[int]:
