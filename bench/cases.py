@@ -163,8 +163,7 @@ AUDIT_SEALED = {
 ALL_TABLES = [*COLUMNS, *AUDIT_SEALED]
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+log = common.log
 
 
 def load() -> list[float]:
@@ -1273,19 +1272,10 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    if os.environ.get("DATABASE_URL"):
-        raise SystemExit("refusing: seeding empties tables; run with CASEWORK_DATA_DIR instead")
-    data_dir = Path(os.environ.get("CASEWORK_DATA_DIR", ROOT / "var")).resolve()
-    if data_dir == (ROOT / "var").resolve():
-        raise SystemExit("refusing to seed the project's own var/: set CASEWORK_DATA_DIR")
-
-    from casework import env
-    from casework.devrun.services import ensure_started
-
-    ensure_started()  # this script is an entry point: the embedded database of its data folder
+    data_dir, owner_url = common.bench_database("seeding empties tables")
     # Seeding empties and bulk-loads the tables, audit log included, which only their owner
     # may: this process connects as the owner (the pages it times read the same rows).
-    os.environ["DATABASE_URL"] = os.environ[env.EMBEDDED_OWNER_DATABASE_URL]
+    os.environ["DATABASE_URL"] = owner_url
     os.environ["DEBUG"] = "true"  # the development run's settings, as before
     django.setup()
     from django.conf import settings

@@ -27,6 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
+from bench.common import log  # noqa: E402
+
 CLAIM = """
     SELECT id FROM casework_case
     WHERE queue_id = %s AND status IN ('new', 'in_review')
@@ -35,10 +38,6 @@ CLAIM = """
     LIMIT 1 FOR UPDATE SKIP LOCKED
 """
 CLOSE = "UPDATE casework_case SET status = 'closed', verdict = 'not_csam' WHERE id = %s"
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def client(url: str, queue_id: int, start: float, until: float, window: float, out) -> None:
@@ -77,16 +76,7 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=5)
     parser.add_argument("--clients", type=int, default=2)
     args = parser.parse_args()
-    data_dir = Path(os.environ.get("CASEWORK_DATA_DIR", ROOT / "var")).resolve()
-    if data_dir == (ROOT / "var").resolve() or os.environ.get("DATABASE_URL"):
-        raise SystemExit("refusing: this closes cases; run it on bench/cases.py's data folder")
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings")
-    from casework import env
-    from casework.devrun.services import ensure_started
-
-    ensure_started()
-    url = os.environ[env.EMBEDDED_OWNER_DATABASE_URL]
+    _, url = common.bench_database("it closes cases")
     import psycopg
 
     with psycopg.connect(url) as conn:

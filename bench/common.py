@@ -1,6 +1,7 @@
 """What several benchmarks share: percentiles of timings, sampling pg_stat_activity, and
 the processes a benchmark starts (a free port, a process group started and stopped, CPU
-seconds of a process tree, the machine's cores and load).
+seconds of a process tree, the machine's cores and load), and the embedded database of a
+benchmark's own data folder.
 
 The scripts run as `python bench/<name>.py` and put the repository root on sys.path first,
 so they import this as `from bench import common`. It needs nothing beyond the standard
@@ -16,6 +17,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -33,6 +35,29 @@ from typing import Any, Literal, NamedTuple
 #   nearest       the sample at the rounded position p% of the way from the first to the
 #                 last, halves to even (bench/media_processing.py's p95)
 Method = Literal["nearest_rank", "linear", "nearest"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def bench_database(what_it_does: str) -> tuple[Path, str]:
+    """Start the embedded PostgreSQL of CASEWORK_DATA_DIR and return (that folder, its
+    owner's URL). Refuses the project's own var/ and any DATABASE_URL: these benchmarks
+    change the data (`what_it_does` says how), so they run on a folder of their own."""
+    if os.environ.get("DATABASE_URL"):
+        raise SystemExit(f"refusing: {what_it_does}; run with CASEWORK_DATA_DIR instead")
+    data_dir = Path(os.environ.get("CASEWORK_DATA_DIR", ROOT / "var")).resolve()
+    if data_dir == (ROOT / "var").resolve():
+        raise SystemExit(f"refusing the project's own var/ ({what_it_does}): set CASEWORK_DATA_DIR")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings")
+    from casework import env
+    from casework.devrun.services import ensure_started
+
+    ensure_started()  # the script is an entry point: the embedded database of its folder
+    return data_dir, os.environ[env.EMBEDDED_OWNER_DATABASE_URL]
 
 
 def percentiles(

@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings")
 
+from bench import common  # noqa: E402
+
 RANGES = ("24h", "7d", "30d")
 
 
@@ -29,15 +31,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=5)
     args = parser.parse_args()
-    data_dir = Path(os.environ.get("CASEWORK_DATA_DIR", ROOT / "var")).resolve()
-    if data_dir == (ROOT / "var").resolve() or os.environ.get("DATABASE_URL"):
-        raise SystemExit("refusing: run it on bench/cases.py's data folder (CASEWORK_DATA_DIR)")
-
-    from casework import env
-    from casework.devrun.services import ensure_started
-
-    ensure_started()
-    os.environ["DATABASE_URL"] = os.environ[env.EMBEDDED_OWNER_DATABASE_URL]
+    _, owner_url = common.bench_database("it is meant for bench/cases.py's data")
+    os.environ["DATABASE_URL"] = owner_url
     os.environ["DEBUG"] = "true"  # the development run's settings; pages timed with it off
     import django
 
@@ -47,7 +42,6 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from bench import common
     from casework import accounts, roles
 
     settings.DEBUG = False
