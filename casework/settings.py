@@ -265,7 +265,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "file-unfiled-reports": {
         "task": "casework.cases.tasks.file_unfiled_reports",
-        "schedule": 300.0,
+        "schedule": 60.0,
     },
     "drive-due-escalations": {
         "task": "casework.escalation.tasks.drive_due_escalations",

@@ -9,7 +9,6 @@ Signals (reports.signals) say what happened; this module is how to ask and to ac
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +16,13 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from reports import pdq_matcher, synthetic, vault
+from reports.facts import ListMatch, ReportFacts, facts_of_groups, report_facts
+from reports.filing_queue import (
+    claim_reports_to_file,
+    content_hashes,
+    mark_filed,
+    near_duplicate_reports,
+)
 from reports.hashlists import INDUSTRY_CATEGORIES, IWF_CATEGORIES, add_confirmed
 from reports.intake import CheckedMedia, Upload, raw_payload, receive_report
 from reports.media import inspect
@@ -43,13 +49,18 @@ __all__ = [
     "add_confirmed",
     "add_status_extension",
     "best_matches",
+    "claim_reports_to_file",
+    "content_hashes",
     "create_intake_token",
+    "facts_of_groups",
     "intake_counts",
     "media_ids_of_reports",
     "media_pending",
+    "mark_filed",
     "match_rates",
     "media_metadata",
     "near_duplicate_media",
+    "near_duplicate_reports",
     "original_bytes",
     "platform_exists",
     "preview_bytes",
@@ -66,7 +77,6 @@ __all__ = [
     "submit_report",
     "synthetic_image",
     "synthetic_video",
-    "unfiled_ready_report_ids",
     "unseal_text",
 ]
 
@@ -93,17 +103,6 @@ def preview_bytes(media_id: int) -> bytes | None:
 def report_with_media(report_id: int) -> Report:
     """A report and its media, for filing it into a case."""
     return Report.objects.prefetch_related("media").get(pk=report_id)
-
-
-def unfiled_ready_report_ids(older_than, exclude_ids) -> list[int]:
-    """Reports past processing, received before older_than, whose ids are not in exclude_ids
-    (a subquery of the reports the caller has filed)."""
-    return list(
-        Report.objects.exclude(status=Report.Status.RECEIVED)
-        .filter(received_at__lt=older_than)
-        .exclude(pk__in=exclude_ids)
-        .values_list("pk", flat=True)[:1000]
-    )
 
 
 def original_bytes(media_id: int) -> tuple[bytes, str, str]:
@@ -222,63 +221,6 @@ def report_ids_matching(query: str, limit: int = 1000) -> list[int]:
     elif HEX32.match(query):
         match |= Q(media__md5=query.lower())
     return list(Report.objects.filter(match).values_list("id", flat=True).distinct()[:limit])
-
-
-@dataclass(frozen=True)
-class ListMatch:
-    """The closest match of a group of reports' media on one hash list."""
-
-    list: str
-    distance: int
-
-
-@dataclass(frozen=True)
-class ReportFacts:
-    """What of a group of reports weighs on how soon a person must look at them, where they
-    belong, and what a case list filters on (the first report gives source, reason and
-    jurisdiction)."""
-
-    count: int
-    child_in_imminent_danger: bool
-    top_classifier_score: float
-    hash_list_match: bool
-    matches: tuple[ListMatch, ...] = ()  # closest first, one per list
-    source: str = ""
-    reason: str = ""
-    jurisdiction: str = ""
-    has_video: bool = False
-    ai_marker: bool = False
-
-
-def report_facts(report_ids: list[int]) -> ReportFacts:
-    reports = Report.objects.filter(pk__in=report_ids)
-    rows = list(
-        reports.order_by("pk").values_list(
-            "classifier", "child_in_imminent_danger", "source", "reason", "jurisdiction"
-        )
-    )
-    scores = [c.get("score") or 0 for c, *_ in rows if c]
-    media = Media.objects.filter(report_id__in=report_ids)
-    closest: dict[str, int] = {}
-    for name, distance in (
-        MediaMatch.objects.filter(media__report_id__in=report_ids)
-        .order_by("distance")
-        .values_list("entry__hash_list__name", "distance")
-    ):
-        closest.setdefault(name, distance)
-    first = rows[0] if rows else (None, False, "", "", "")
-    return ReportFacts(
-        count=len(rows),
-        child_in_imminent_danger=any(danger for _, danger, *_ in rows),
-        top_classifier_score=max(scores, default=0),
-        hash_list_match=bool(closest),
-        matches=tuple(ListMatch(n, d) for n, d in closest.items()),
-        source=first[2],
-        reason=first[3],
-        jurisdiction=first[4],
-        has_video=media.filter(kind=Media.Kind.VIDEO).exists(),
-        ai_marker=media.filter(provenance__ai_generated=True).exists(),
-    )
 
 
 # --- Evidence ---------------------------------------------------------------------------

@@ -79,6 +79,9 @@ class Report(models.Model):
     pixels = models.PositiveBigIntegerField(
         default=0, help_text="The pixels its media declare to decode (the platform's budget)"
     )
+    filed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it joined a case (the filer sets it)"
+    )
 
     class Meta:
         constraints = [
@@ -89,6 +92,12 @@ class Report(models.Model):
         ]
         indexes = [
             models.Index(fields=["received_at"]),
+            # the filer's work: ready reports not yet in a case, oldest first
+            models.Index(
+                fields=["id"],
+                name="report_to_file_idx",
+                condition=models.Q(filed_at__isnull=True) & ~models.Q(status="received"),
+            ),
             models.Index(fields=["platform", "received_at"], name="report_platform_recent_idx"),
             # an uploader's other reports, newest first
             models.Index(

@@ -8,9 +8,11 @@ admin) into events; tasks.py seals in the background.
 from casework.audit.chain import (
     GENESIS,
     ChainReport,
+    PendingEvent,
     by_user,
     event_hash,
     record,
+    record_many,
     seal_all,
     seal_pending,
     user_actor,
@@ -20,9 +22,11 @@ from casework.audit.chain import (
 __all__ = [
     "GENESIS",
     "ChainReport",
+    "PendingEvent",
     "by_user",
     "event_hash",
     "record",
+    "record_many",
     "seal_all",
     "seal_pending",
     "user_actor",

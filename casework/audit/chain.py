@@ -91,6 +91,31 @@ def record(
     )
 
 
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event to record with others in one insert (record_many)."""
+
+    action: str
+    actor: str
+    target: str
+    data: dict[str, Any] | None = None
+
+
+def record_many(events: Sequence[PendingEvent]) -> list[AuditEvent]:
+    """Append many events in one insert, in order, inside the caller's transaction."""
+    at = timezone.now()
+    return AuditEvent.objects.bulk_create(
+        AuditEvent(
+            at=at,
+            actor=e.actor,
+            action=e.action,
+            target=e.target,
+            data=json.loads(json.dumps(e.data or {}, default=str)),
+        )
+        for e in events
+    )
+
+
 def by_user(
     user: Any, action: str, *, target: str, data: dict[str, Any] | None = None
 ) -> AuditEvent:

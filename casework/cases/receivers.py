@@ -1,8 +1,11 @@
-"""A report is ready: file it into its case in the background, once the report is saved."""
+"""A report is ready: wake the batch filer once the report is saved; a filed report's media
+matched a list late: its case may move."""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 
 from django.db import transaction
@@ -12,21 +15,52 @@ from reports.signals import media_matched, report_ready
 
 log = logging.getLogger(__name__)
 
+# At most one wake-up per interval per process; one asked for within the interval is sent
+# when it ends (so every report is followed by a wake-up sent after it was committed).
+WAKE_INTERVAL = 0.2
+_wake_lock = threading.Lock()
+_last_wake = 0.0
+_wake_scheduled = False
+
 
 @receiver(report_ready)
 def file_ready_report(sender: Any, report: Any, **kwargs: Any) -> None:
-    """Once committed, file the report into its case in the background."""
-    from casework.cases.tasks import file_report
-
-    report_id = report.pk
-    transaction.on_commit(lambda: _enqueue_filing(file_report, report_id))
+    """Once committed, the filer files the report with the others that are waiting."""
+    transaction.on_commit(wake_filer)
 
 
-def _enqueue_filing(task: Any, report_id: int) -> None:
+def wake_filer() -> None:
+    """Queue the filer now, or at the end of this process's wake-up interval."""
+    global _last_wake, _wake_scheduled
+    with _wake_lock:
+        if _wake_scheduled:
+            return
+        wait = _last_wake + WAKE_INTERVAL - time.monotonic()
+        if wait > 0:
+            _wake_scheduled = True
+            timer = threading.Timer(wait, _send_scheduled_wake)
+            timer.daemon = True
+            timer.start()
+            return
+        _last_wake = time.monotonic()
+    _send_wake()
+
+
+def _send_scheduled_wake() -> None:
+    global _last_wake, _wake_scheduled
+    with _wake_lock:
+        _wake_scheduled = False
+        _last_wake = time.monotonic()
+    _send_wake()
+
+
+def _send_wake() -> None:
+    from casework.cases.tasks import file_waiting_reports
+
     try:
-        task.delay(report_id)
+        file_waiting_reports.delay()
     except Exception:
-        log.exception("could not queue filing of report %s; the sweep will retry", report_id)
+        log.exception("could not wake the filer; the sweep will file the waiting reports")
 
 
 @receiver(media_matched)

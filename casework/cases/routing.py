@@ -37,15 +37,16 @@ def ensure_default_queues(queue_model: type[Queue] = Queue, using: str = "defaul
 CSAM_REASON = "csam"
 
 
-def route(report: Any, facts: api.ReportFacts) -> tuple[Queue, str]:
+def route(
+    report: Any, facts: api.ReportFacts, queues: list[Queue] | None = None
+) -> tuple[Queue, str]:
     """The queue for a new case and why: the CSAM queue when its media match a CSAM list
     (whatever reason the platform gave), else the first queue (by position) that takes the
-    report; the last queue takes the rest."""
-    matched = csam_route(facts)
+    report; the last queue takes the rest. queues: all of them in order, if already read."""
+    queues = queues if queues is not None else _all_queues()
+    matched = csam_route(facts, queues)
     if matched is not None:
         return matched
-    ensure_default_queues()
-    queues = list(Queue.objects.all())
     for queue in queues:
         if (
             (not queue.reasons or report.reason in queue.reasons)
@@ -56,18 +57,25 @@ def route(report: Any, facts: api.ReportFacts) -> tuple[Queue, str]:
     return queues[-1], f"{queues[-1].name} queue because: no other queue takes the report"
 
 
-def csam_route(facts: api.ReportFacts) -> tuple[Queue, str] | None:
+def csam_route(
+    facts: api.ReportFacts, queues: list[Queue] | None = None
+) -> tuple[Queue, str] | None:
     """The CSAM queue and why, when the media match a CSAM list (every list Casework keeps
     but the negative ones, whose matches suppress all others); None otherwise."""
     if not facts.matches:
         return None
-    ensure_default_queues()
-    queue = next((q for q in Queue.objects.all() if CSAM_REASON in q.reasons), None)
+    queues = queues if queues is not None else _all_queues()
+    queue = next((q for q in queues if CSAM_REASON in q.reasons), None)
     if queue is None:
         return None
     best = facts.matches[0]
     why = f"list {best.list} matched at distance {best.distance}"
     return queue, f"{queue.name} queue because: {why}"
+
+
+def _all_queues() -> list[Queue]:
+    ensure_default_queues()
+    return list(Queue.objects.all())
 
 
 def _takes(queue: Queue, report: Any) -> str:

@@ -6,23 +6,21 @@ import logging
 
 from celery import shared_task
 
-from casework.cases import filing
+from casework.cases import filer
 
 log = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
-def file_report(report_id: int) -> int:
-    """File a ready report into its case; returns the case id."""
-    return filing.file_report(report_id).pk
+def file_waiting_reports() -> int:
+    """File every ready report not yet in a case, in batches; returns how many were filed."""
+    return filer.file_waiting_reports()
 
 
 @shared_task
 def file_unfiled_reports() -> int:
-    """Queue again ready reports that never reached a case."""
-    ids = filing.unfiled_report_ids()
-    for report_id in ids:
-        file_report.delay(report_id)
-    if ids:
-        log.info("re-queued %s unfiled reports", len(ids))
-    return len(ids)
+    """The sweep behind the wake-ups (a lost wake-up, a broker outage): file what waits."""
+    filed = filer.file_waiting_reports()
+    if filed:
+        log.info("the sweep filed %s reports", filed)
+    return filed
