@@ -124,9 +124,9 @@ def privilege_problems(using: str = "default") -> list[str]:
 
 
 def refuse_privileged_role() -> None:
-    """At start-up of the web server and the worker: with DEBUG off, refuse to run as a role
+    """At start-up of the web server and the worker: outside the local run, refuse to run as a role
     that could rewrite the audit log."""
-    if settings.DEBUG:
+    if settings.LOCAL_RUN:
         return
     if problems := privilege_problems():
         raise ImproperlyConfigured(

@@ -2,10 +2,11 @@
 
 Importing them starts nothing. With no DATABASE_URL, Casework runs on an embedded PostgreSQL
 and an embedded Redis kept in CASEWORK_DATA_DIR, which the entry points (manage.py, the WSGI
-app, the Celery app) start before reading these settings (casework.devrun.services), with
-DEBUG on and development secrets generated once into that folder. With DEBUG off (the
-default whenever DATABASE_URL is set) Casework refuses to start without a real SECRET_KEY,
-EVIDENCE_KEYS and CELERY_BROKER_URL.
+app, the Celery app) start before reading these settings (casework.devrun.services): the
+local run (LOCAL_RUN), with development secrets generated once into that folder and plain
+HTTP. Outside it (whenever DATABASE_URL is set, unless DEBUG or LOCAL_RUN is set on)
+Casework refuses to start without a real SECRET_KEY, EVIDENCE_KEYS and CELERY_BROKER_URL.
+Django's DEBUG is off unless DEBUG says on, in the local run too.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from casework.env import (
     debug,
     env_bool,
     env_int,
+    local_run,
     parse_evidence_keys,
     parse_oidc_role_map,
 )
@@ -32,9 +34,11 @@ from casework.roles import ROLES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = data_dir()
+# The local run (no DATABASE_URL): embedded services, generated secrets, plain HTTP.
+LOCAL_RUN = local_run()
 DEBUG = debug()
 
-if DEBUG:
+if LOCAL_RUN:
     _dev = dev_secrets.load_or_create(DATA_DIR / "dev-secrets.json")
     SECRET_KEY = os.environ.get("SECRET_KEY") or _dev["secret_key"]
     EVIDENCE_KEYS = parse_evidence_keys(os.environ.get("EVIDENCE_KEYS") or _dev["evidence_keys"])
@@ -50,12 +54,9 @@ else:
         )
     EVIDENCE_KEYS = parse_evidence_keys(os.environ["EVIDENCE_KEYS"])
 
+_LOCAL_HOSTS = "localhost,127.0.0.1,[::1]" if LOCAL_RUN else ""
 ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "").split(
-        ","
-    )
-    if h.strip()
+    h.strip() for h in os.environ.get("ALLOWED_HOSTS", _LOCAL_HOSTS).split(",") if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
@@ -176,18 +177,18 @@ AUTHENTICATION_BACKENDS = ["casework.accounts.ThrottledModelBackend"]
 if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     # Only behind a TLS proxy that sets this header itself: clients could forge it otherwise.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# With DEBUG off, HTTPS only: plain HTTP is redirected and browsers are told to use nothing
+# Outside the local run, HTTPS only: plain HTTP is redirected and browsers are told to use nothing
 # else for a year, subdomains included. Behind a TLS proxy this needs TRUST_X_FORWARDED_PROTO
 # (or every request looks like plain HTTP and is redirected forever). The health check
 # answers over plain HTTP too: a proxy or orchestrator probes it without TLS.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not LOCAL_RUN)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if LOCAL_RUN else 365 * 24 * 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = not LOCAL_RUN
+CSRF_COOKIE_SECURE = not LOCAL_RUN
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -212,10 +213,10 @@ if OIDC_ISSUER:
 
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (
-    DEBUG and os.environ.get(EMBEDDED_BROKER_URL)
+    LOCAL_RUN and os.environ.get(EMBEDDED_BROKER_URL)
 )
 if not CELERY_BROKER_URL:
-    if not DEBUG:
+    if not LOCAL_RUN:
         raise ImproperlyConfigured(
             "CELERY_BROKER_URL must be set when DEBUG is off (e.g. redis://redis:6379/0): the "
             "embedded broker is for the development run only"

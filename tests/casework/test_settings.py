@@ -113,10 +113,10 @@ def test_importing_the_settings_starts_nothing(tmp_path):
         tmp_path,
         "-c",
         "import django; django.setup(); from django.conf import settings; "
-        "print(settings.DEBUG, settings.CELERY_BROKER_URL)",
+        "print(settings.LOCAL_RUN, settings.DEBUG, settings.CELERY_BROKER_URL)",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("True redis+socket://")
+    assert result.stdout.startswith("True False redis+socket://")
     assert not (tmp_path / "pgdata").exists()
     assert not list(tmp_path.glob("broker*"))
 

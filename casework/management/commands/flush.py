@@ -1,6 +1,6 @@
 """Django's flush, with the emptying done as the tables' owner: the application's role may
 not empty the audit log, and the audit tables refuse TRUNCATE unless their owner asks for it
-in its session. Only with DEBUG on or on a test database (the test suite empties its tables
+in its session. Only in the local run or on a test database (the test suite empties its tables
 this way between transactional tests)."""
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ class Command(flush.Command):
     def handle(self, **options):
         owner = db_roles.owner_alias()
         database = options["database"]
-        if not settings.DEBUG and not connections[database].settings_dict["NAME"].startswith(
+        if not settings.LOCAL_RUN and not connections[database].settings_dict["NAME"].startswith(
             "test_"
         ):
-            raise CommandError("flush would empty the audit log: refused with DEBUG off.")
+            raise CommandError("flush would empty the audit log: refused outside the local run.")
         if not owner or options["interactive"]:
             return super().handle(**options)
         statements = sql_flush(

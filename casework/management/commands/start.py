@@ -51,7 +51,7 @@ class Command(BaseCommand):
             "--sandbox-port",
             type=int,
             default=8650,
-            help="port of the local NCMEC sandbox (DEBUG runs without NCMEC_BASE_URL only)",
+            help="port of the local NCMEC sandbox (the local run without NCMEC_BASE_URL only)",
         )
 
     def handle(self, *args, host: str, port: int, no_demo: bool, sandbox_port: int, **options):
@@ -69,7 +69,7 @@ class Command(BaseCommand):
         env = dict(os.environ, GUNICORN_BIND=f"{host}:{port}", PYTHONUNBUFFERED="1")
         python = sys.executable
         commands = {}
-        if settings.DEBUG and not os.environ.get("NCMEC_BASE_URL"):
+        if settings.LOCAL_RUN and not os.environ.get("NCMEC_BASE_URL"):
             # The development run escalates end to end, to a sandbox rather than to NCMEC.
             env.update(_sandbox_environment(sandbox_port))
             commands["sandbox"] = [

@@ -7,15 +7,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 class Command(BaseCommand):
     help = (
         "Print the current TOTP code of a user, for trying the demo without an authenticator "
-        "app. Refused unless DEBUG is on (the embedded development run)."
+        "app. Refused outside the local run (LOCAL_RUN)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
 
     def handle(self, *args, username: str, **options):
-        if not settings.DEBUG:
-            raise CommandError("totp_code works only with DEBUG on (never in production)")
+        if not settings.LOCAL_RUN:
+            raise CommandError("totp_code works only in the local run (never in production)")
         device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
         if device is None:
             raise CommandError(f"{username!r} has no TOTP device")
