@@ -48,7 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for bench.common, also when run as `python bench/intake.py`
 
-from bench import common  # noqa: E402
+from bench import common, intake_filing  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 THREADS_PER_CLIENT_PROCESS = 8
@@ -165,7 +165,12 @@ def _client_thread(conf: dict, client: int, deadline_box: list, go: threading.Ev
     deadline = deadline_box[0]
     seq = 0
     clock = time.perf_counter
+    interval = conf.get("interval") or 0.0  # paced: seconds between this client's requests
+    next_at = clock() + interval * (client % 97) / 97
     while True:
+        if interval:
+            next_at += interval
+            time.sleep(max(0.0, next_at - clock()))
         number = repeat_ids[seq % len(repeat_ids)] if repeat_ids else seq
         seq += 1
         data = _request_bytes(port, token, f"{tag}-c{client}-{number}")
@@ -355,14 +360,18 @@ def run_load(
     repeat_ids: dict | None,
     web_master: int | None,
     pg_url: str | None,
+    rate: float = 0.0,
 ) -> tuple[dict, dict]:
-    """Drive the server; return the figures and, for a run of new reports, the ids made."""
+    """Drive the server (flat out, or at rate requests/s over all clients); return the
+    figures and, for a run of new reports, the ids made."""
     ctx = multiprocessing.get_context("spawn")
     nproc = max(1, math.ceil(clients / THREADS_PER_CLIENT_PROCESS))
     groups = [list(range(clients))[i::nproc] for i in range(nproc)]
     ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     deadline = ctx.Value("d", 0.0)
     conf = {"port": port, "token": token, "tag": tag, "expect": expect}
+    if rate:
+        conf["interval"] = clients / rate
     procs = []
     for group in groups:
         sub = {c: repeat_ids.get(c, []) for c in group} if repeat_ids else {}
@@ -616,6 +625,7 @@ def measure_server(
     for n in client_counts:
         waited = settle(web_master, workers)
         log(f"{name}: {n} client(s), new reports, {seconds:.0f} s (settled for {waited} s)")
+        since = intake_filing.database_now(pg_url) if pg_url else None
         new, made = run_load(
             port=port,
             token=token,
@@ -627,6 +637,10 @@ def measure_server(
             web_master=web_master,
             pg_url=pg_url,
         )
+        if pg_url:
+            until = intake_filing.database_now(pg_url)
+            new["filing"] = intake_filing.filing_lag(pg_url, since, until)
+            log(f"  filing: {new['filing']}")
         log(
             f"  {new['per_s']} reports/s, p50 {new['latency_ms']['p50']} ms, "
             f"p99 {new['latency_ms']['p99']} ms, errors {new['errors']}, "
@@ -796,6 +810,16 @@ def main() -> int:
         help="production-style configs WORKERSxTHREADS (4x4 is the docker default on 2 cores)",
     )
     parser.add_argument("--no-repeats", action="store_true", help="skip the idempotent repeats")
+    parser.add_argument(
+        "--paced-seconds",
+        type=float,
+        default=300,
+        help="a paced run on the first production server (0 skips it)",
+    )
+    parser.add_argument("--paced-rate", type=float, default=500, help="its reports/s")
+    parser.add_argument(
+        "--raw-seconds", type=float, default=10, help="raw INSERT ceiling run (0 skips it)"
+    )
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile")
     parser.add_argument("--data-dir", help="data folder to use (default: a new temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the data folder afterwards")
@@ -877,11 +901,11 @@ def main() -> int:
         start_workers = multiprocessing.cpu_count() * 2  # gunicorn_conf's default
         result["servers"].append(
             {
-                "name": "manage.py start (embedded run: DEBUG on, gunicorn_conf defaults)",
+                "name": "manage.py start (local run, DEBUG off, gunicorn_conf defaults)",
                 "port": args.port,
                 "workers": start_workers,
                 "threads": 4,
-                "debug": True,
+                "debug": False,
                 "runs": measure_server(
                     name="start",
                     port=args.port,
@@ -896,6 +920,12 @@ def main() -> int:
                 ),
             }
         )
+        if pg_url and args.raw_seconds:
+            log(f"raw ceiling: idempotent single-row INSERTs, 2 processes, {args.raw_seconds} s")
+            result["raw_insert_ceiling"] = intake_filing.raw_insert_ceiling(
+                pg_url, processes=2, seconds=args.raw_seconds
+            )
+            log(f"  {result['raw_insert_ceiling']}")
         prod_env = production_env(data_dir, base_env)
         for index, (workers, threads) in enumerate(configs):
             name = f"gunicorn {workers}x{threads}"
@@ -935,6 +965,16 @@ def main() -> int:
                     logs=logs,
                     workers=workers,
                 )
+            if index == 0 and args.paced_seconds and pg_url:
+                server["paced"] = paced_run(
+                    port=prod_port,
+                    token=token,
+                    rate=args.paced_rate,
+                    seconds=args.paced_seconds,
+                    tag=f"{tag}-paced",
+                    web_master=gunicorn.pid,
+                    pg_url=pg_url,
+                )
             result["servers"].append(server)
             stop_group(gunicorn, name)
             gunicorn = None
@@ -952,6 +992,29 @@ def main() -> int:
     if made_dir and not args.keep:
         shutil.rmtree(data_dir, ignore_errors=True)
     return 1 if "error" in result else 0
+
+
+def paced_run(
+    *, port: int, token: str, rate: float, seconds: float, tag: str, web_master: int, pg_url: str
+) -> dict:
+    """New reports at a steady rate (32 clients): intake-to-case delay while sustained."""
+    log(f"paced: {rate:.0f} new reports/s for {seconds:.0f} s")
+    since = intake_filing.database_now(pg_url)
+    figures, _ = run_load(
+        port=port,
+        token=token,
+        clients=32,
+        seconds=seconds,
+        tag=tag,
+        expect=201,
+        repeat_ids=None,
+        web_master=web_master,
+        pg_url=pg_url,
+        rate=rate,
+    )
+    figures["filing"] = intake_filing.filing_lag(pg_url, since, intake_filing.database_now(pg_url))
+    log(f"  {figures['per_s']} reports/s, errors {figures['errors']}, {figures['filing']}")
+    return {"rate": rate, "seconds": seconds, "figures": figures}
 
 
 def run_profiles(
@@ -1040,8 +1103,17 @@ def summarize(result: dict) -> dict:
         if rates:
             best[server["name"]] = max(rates)
     top = max(best.values(), default=0)
+    repeats = {
+        server["name"]: max(run["repeat"]["per_s"] for run in server["runs"])
+        for server in result["servers"]
+        if server["runs"] and all("repeat" in run for run in server["runs"])
+    }
+    raw = result.get("raw_insert_ceiling", {}).get("rows_per_s")
     return {
         "best_new_reports_per_s_by_server": best,
+        "best_repeats_per_s_by_server": repeats,
+        "raw_insert_rows_per_s": raw,
+        "ratio_to_raw_insert": {k: round(v / raw, 3) for k, v in best.items()} if raw else None,
         "meets_minimum_500": top >= TARGET_PER_S,
         "meets_product_goal_1000": top >= PRODUCT_GOAL_PER_S,
         "note": "client and server share this machine's cores; see cpu_cores_by_group",
