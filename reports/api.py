@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
-from reports import pdq_matcher, synthetic, vault
+from reports import synthetic, vault
 from reports.facts import ListMatch, ReportFacts, facts_of_groups, report_facts
 from reports.filing_queue import (
     claim_reports_to_file,
@@ -59,7 +58,6 @@ __all__ = [
     "mark_filed",
     "match_rates",
     "media_metadata",
-    "near_duplicate_media",
     "near_duplicate_reports",
     "original_bytes",
     "platform_exists",
@@ -68,8 +66,6 @@ __all__ = [
     "report_facts",
     "report_id_of_media",
     "report_ids_matching",
-    "report_ids_of_media",
-    "report_with_media",
     "reports_with_media",
     "reports_with_media_in",
     "seal_text",
@@ -98,11 +94,6 @@ def preview_bytes(media_id: int) -> bytes | None:
     if not name:
         return None
     return vault.load(name)
-
-
-def report_with_media(report_id: int) -> Report:
-    """A report and its media, for filing it into a case."""
-    return Report.objects.prefetch_related("media").get(pk=report_id)
 
 
 def original_bytes(media_id: int) -> tuple[bytes, str, str]:
@@ -140,20 +131,6 @@ def best_matches(report_ids: list[int]) -> dict[int, dict[str, Any]]:
             },
         )
     return best
-
-
-def near_duplicate_media(media_ids: list[int]) -> set[int]:
-    """Processed media whose PDQ is within PDQ_MATCH_DISTANCE of any of these media in any
-    orientation (the media themselves excluded)."""
-    found: set[int] = set()
-    for media in Media.objects.filter(pk__in=media_ids):
-        variants = pdq_matcher.orientations(media)
-        found |= set(pdq_matcher.media_index.query(variants, settings.PDQ_MATCH_DISTANCE))
-    return found - set(media_ids)
-
-
-def report_ids_of_media(media_ids: set[int]) -> list[int]:
-    return list(Media.objects.filter(pk__in=media_ids).values_list("report_id", flat=True))
 
 
 def sha256s_of_reports(report_ids: list[int]) -> list[str]:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from casework import audit
 from casework.cases.case_facts import FACT_FIELDS, reroute_on_match, set_facts
-from casework.cases.routing import csam_route, ensure_default_queues, route
+from casework.cases.routing import all_queues, csam_route, route
 from casework.models import Case, CaseContent, CaseReport, Queue
 from reports import api
 
@@ -71,7 +71,7 @@ def _file(report_ids: list[int]) -> dict[int, Case]:
     near = api.near_duplicate_reports(report_ids)
     groups = _groups(report_ids, hashes, near)
     existing = _existing_cases(groups, hashes, near)
-    queues = _queues()
+    queues = all_queues()
     new_groups = [g for g in groups if g[0] not in existing]
     opened = _open_cases(new_groups, queues)
     case_of_group = {**existing, **{g[0]: c for g, c in zip(new_groups, opened, strict=True)}}
@@ -81,7 +81,7 @@ def _file(report_ids: list[int]) -> dict[int, Case]:
         [CaseContent(case=case_of[r], sha256=h) for r in report_ids for h in hashes.get(r, ())],
         ignore_conflicts=True,
     )
-    joined = {c.pk: c for g, c in existing.items()}
+    joined = {c.pk: c for c in existing.values()}
     _refresh_joined(list(joined.values()))
     api.mark_filed(report_ids)
     events = []
@@ -156,11 +156,6 @@ def _oldest(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
     for key, case_id in pairs:
         oldest[key] = min(case_id, oldest.get(key, case_id))
     return oldest
-
-
-def _queues() -> list[Queue]:
-    ensure_default_queues()
-    return list(Queue.objects.all())
 
 
 def _open_cases(groups: list[list[int]], queues: list[Queue]) -> list[Case]:

@@ -43,7 +43,7 @@ def route(
     """The queue for a new case and why: the CSAM queue when its media match a CSAM list
     (whatever reason the platform gave), else the first queue (by position) that takes the
     report; the last queue takes the rest. queues: all of them in order, if already read."""
-    queues = queues if queues is not None else _all_queues()
+    queues = queues if queues is not None else all_queues()
     matched = csam_route(facts, queues)
     if matched is not None:
         return matched
@@ -64,7 +64,7 @@ def csam_route(
     but the negative ones, whose matches suppress all others); None otherwise."""
     if not facts.matches:
         return None
-    queues = queues if queues is not None else _all_queues()
+    queues = queues if queues is not None else all_queues()
     queue = next((q for q in queues if CSAM_REASON in q.reasons), None)
     if queue is None:
         return None
@@ -73,7 +73,8 @@ def csam_route(
     return queue, f"{queue.name} queue because: {why}"
 
 
-def _all_queues() -> list[Queue]:
+def all_queues() -> list[Queue]:
+    """Every queue in order (the default ones made first if there are none)."""
     ensure_default_queues()
     return list(Queue.objects.all())
 
