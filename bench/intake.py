@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for bench.common, also when run as `python bench/intake.py`
 
 from bench import common, intake_batch, intake_filing  # noqa: E402
+from casework.devrun import services  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 THREADS_PER_CLIENT_PROCESS = 8
@@ -558,7 +559,8 @@ def production_env(data_dir: Path, base_env: dict) -> dict:
     env = dict(
         base_env,
         DEBUG="false",
-        DATABASE_URL=info.get_uri(database="casework"),
+        # The application's own role, as in production (the superuser owns the tables).
+        DATABASE_URL=services.app_url(info.get_uri(database="casework")),
         SECRET_KEY=secrets["secret_key"],
         EVIDENCE_KEYS=secrets["evidence_keys"],
         ALLOWED_HOSTS="127.0.0.1,localhost",
