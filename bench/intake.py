@@ -48,7 +48,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for bench.common, also when run as `python bench/intake.py`
 
-from bench import common, intake_filing  # noqa: E402
+from bench import common, intake_batch, intake_filing  # noqa: E402
+from casework.devrun import services  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 THREADS_PER_CLIENT_PROCESS = 8
@@ -558,7 +559,8 @@ def production_env(data_dir: Path, base_env: dict) -> dict:
     env = dict(
         base_env,
         DEBUG="false",
-        DATABASE_URL=info.get_uri(database="casework"),
+        # The application's own role, as in production (the superuser owns the tables).
+        DATABASE_URL=services.app_url(info.get_uri(database="casework")),
         SECRET_KEY=secrets["secret_key"],
         EVIDENCE_KEYS=secrets["evidence_keys"],
         ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -820,6 +822,14 @@ def main() -> int:
     parser.add_argument(
         "--raw-seconds", type=float, default=10, help="raw INSERT ceiling run (0 skips it)"
     )
+    parser.add_argument(
+        "--batch-seconds",
+        type=float,
+        default=20,
+        help="POST /api/v1/reports/batch run on the first production server (0 skips it)",
+    )
+    parser.add_argument("--batch-size", type=int, default=500, help="reports per batch")
+    parser.add_argument("--batch-processes", type=int, default=2, help="batch client processes")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile")
     parser.add_argument("--data-dir", help="data folder to use (default: a new temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the data folder afterwards")
@@ -965,6 +975,10 @@ def main() -> int:
                     logs=logs,
                     workers=workers,
                 )
+            if index == 0 and args.batch_seconds and pg_url:
+                server["batch"] = batch_run(
+                    port=prod_port, token=token, tag=f"{tag}-batch", pg_url=pg_url, args=args
+                )
             if index == 0 and args.paced_seconds and pg_url:
                 server["paced"] = paced_run(
                     port=prod_port,
@@ -1015,6 +1029,28 @@ def paced_run(
     figures["filing"] = intake_filing.filing_lag(pg_url, since, intake_filing.database_now(pg_url))
     log(f"  {figures['per_s']} reports/s, errors {figures['errors']}, {figures['filing']}")
     return {"rate": rate, "seconds": seconds, "figures": figures}
+
+
+def batch_run(*, port: int, token: str, tag: str, pg_url: str, args) -> dict:
+    """New reports through the batch endpoint, then COPY of the same rows for the ratio."""
+    size, processes, seconds = args.batch_size, args.batch_processes, args.batch_seconds
+    log(f"batch: {processes} processes posting {size} reports per request for {seconds:.0f} s")
+    since = intake_filing.database_now(pg_url)
+    load = intake_batch.batch_load(
+        port=port, token=token, report=REPORT, tag=tag, processes=processes,
+        batch_size=size, seconds=seconds,
+    )  # fmt: skip
+    load["filing"] = intake_filing.filing_lag(
+        pg_url, since, intake_filing.database_now(pg_url), wait_seconds=180
+    )
+    log(f"  {load['new_reports_per_s']} reports/s, {load['statuses']}, {load['filing']}")
+    load["copy_ceiling"] = intake_batch.copy_ceiling(
+        pg_url, report=REPORT, processes=processes, batch_size=size, seconds=10
+    )
+    copy_rate = load["copy_ceiling"]["rows_per_s"]
+    load["ratio_to_copy"] = round(load["new_reports_per_s"] / copy_rate, 3) if copy_rate else None
+    log(f"  COPY ceiling {copy_rate} rows/s, ratio {load['ratio_to_copy']}")
+    return load
 
 
 def run_profiles(
@@ -1109,7 +1145,10 @@ def summarize(result: dict) -> dict:
         if server["runs"] and all("repeat" in run for run in server["runs"])
     }
     raw = result.get("raw_insert_ceiling", {}).get("rows_per_s")
+    batch = next((server["batch"] for server in result["servers"] if "batch" in server), None)
     return {
+        "batch_new_reports_per_s": batch and batch["new_reports_per_s"],
+        "batch_ratio_to_copy": batch and batch["ratio_to_copy"],
         "best_new_reports_per_s_by_server": best,
         "best_repeats_per_s_by_server": repeats,
         "raw_insert_rows_per_s": raw,

@@ -10,15 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
-from reports import budgets, vault
+from reports import budgets, report_rows, vault
 from reports.media import MediaInfo, MediaRefused, declare, verify
 from reports.models import Media, Platform, Report
 from reports.schemas import ReportIn
-from reports.sealed_fields import matching
 from reports.signals import report_ready, report_received
 
 log = logging.getLogger(__name__)
@@ -197,10 +196,14 @@ def receive_report(
     """Store a validated report and its media; idempotent on (platform, source, external_id).
 
     Returns (report, created). A repeat, even one racing the first, returns the first report.
+    A new report without media is one round trip: INSERT … ON CONFLICT DO NOTHING RETURNING.
     """
-    existing = _existing(platform, report)
-    if existing is not None:
-        return existing, False
+    # With media, a cheap look first spares a repeat the vault writes (and budget weighing);
+    # while keys rotate, it also finds a first stored under an older key's digest.
+    if media or report_rows.rotating_keys():
+        found = report_rows.existing(platform, [report_rows.key_of(report)])
+        if found:
+            return next(iter(found.values())), False
     pixels = sum(item.info.pixels for item in media)
     _check_platform_budget(platform, pixels)  # before sealing, to spare the work
 
@@ -209,58 +212,58 @@ def receive_report(
         for item in media:
             sealed.append(vault.store(item.data))
         with transaction.atomic():
-            budgets.lock_platform(platform)
-            _check_platform_budget(platform, pixels)  # again, weighed one intake at a time
-            row = Report.objects.create(
+            if pixels:  # only reports that cost the worker wait for the platform's lock
+                budgets.lock_platform(platform)
+                _check_platform_budget(platform, pixels)  # again, weighed one at a time
+            row = report_rows.new_row(
                 platform=platform,
-                source=report.source,
-                external_id=report.external_id,
-                reported_at=report.reported_at,
-                reason=report.reason,
-                description=report.description,
-                child_in_imminent_danger=report.child_in_imminent_danger,
-                jurisdiction=report.jurisdiction or "",
-                content=_dump(report.content),
-                uploader=_dump(report.uploader),
-                reporter=_dump(report.reporter),
-                victim=_dump(report.victim),
-                classifier=_dump(report.classifier),
-                raw_payload=payload,
+                report=report,
+                payload=payload,
                 status=Report.Status.RECEIVED if media else Report.Status.PROCESSED,
                 pixels=pixels,
             )
-            rows = Media.objects.bulk_create(
-                Media(
-                    report=row,
-                    position=i,
-                    filename=item.filename,
-                    kind=item.info.kind,
-                    content_type=item.info.content_type,
-                    size=len(item.data),
-                    width=item.info.width,
-                    height=item.info.height,
-                    vault_name=name,
-                    key_id=key_id,
-                )
-                for i, (item, (name, key_id)) in enumerate(zip(media, sealed, strict=True))
-            )
-            report_received.send(sender=Report, report=row, platform=platform)
-            if not media:
-                report_ready.send(sender=Report, report=row)
-            media_ids = [m.pk for m in rows]
-            transaction.on_commit(lambda: enqueue_processing(media_ids))
-    except IntegrityError:
-        for name, _ in sealed:
-            vault.discard(name)
-        existing = _existing(platform, report)
-        if existing is None:
-            raise
-        return existing, False
+            created = bool(report_rows.insert_new([row]))
+            if created:
+                _store_media(row, media, sealed)
+                report_received.send(sender=Report, report=row, platform=platform)
+                if not media:
+                    report_ready.send(sender=Report, report=row)
     except BaseException:
-        for name, _ in sealed:
-            vault.discard(name)
+        _discard(sealed)
         raise
-    return row, True
+    if created:
+        return row, True
+    _discard(sealed)  # the insert lost to a repeat: its files are nobody's
+    found = report_rows.existing(platform, [report_rows.key_of(report)])
+    if not found:  # the first was deleted between our insert and this read
+        raise IntakeRefused(409, [{"field": "external_id", "message": "changed meanwhile"}])
+    return next(iter(found.values())), False
+
+
+def _store_media(row: Report, media: list[CheckedMedia], sealed: list[tuple[str, str]]) -> None:
+    rows = Media.objects.bulk_create(
+        Media(
+            report=row,
+            position=i,
+            filename=item.filename,
+            kind=item.info.kind,
+            content_type=item.info.content_type,
+            size=len(item.data),
+            width=item.info.width,
+            height=item.info.height,
+            vault_name=name,
+            key_id=key_id,
+        )
+        for i, (item, (name, key_id)) in enumerate(zip(media, sealed, strict=True))
+    )
+    media_ids = [m.pk for m in rows]
+    if media_ids:
+        transaction.on_commit(lambda: enqueue_processing(media_ids))
+
+
+def _discard(sealed: list[tuple[str, str]]) -> None:
+    for name, _ in sealed:
+        vault.discard(name)
 
 
 def _check_platform_budget(platform: Platform, pixels: int) -> None:
@@ -269,20 +272,6 @@ def _check_platform_budget(platform: Platform, pixels: int) -> None:
     except budgets.OverPlatformBudget as over:
         error = {"field": "media", "message": over.message}
         raise IntakeRefused(429, [error], retry_after=over.retry_after) from None
-
-
-def _existing(platform: Platform, report: ReportIn) -> Report | None:
-    same_id = matching(Report, "external_id_digest", report.external_id)
-    # Defer the sealed fields: a repeat is answered without opening them.
-    return (
-        Report.objects.filter(same_id, platform=platform, source=report.source)
-        .only("id", "status")
-        .first()
-    )
-
-
-def _dump(part: Any) -> dict[str, Any]:
-    return part.model_dump(mode="json", exclude_none=True) if part is not None else {}
 
 
 def enqueue_processing(media_ids: list[int]) -> None:

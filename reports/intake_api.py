@@ -1,10 +1,12 @@
-"""The intake API, v1: POST /api/v1/reports, GET /api/v1/reports/<id>."""
+"""The intake API, v1: POST /api/v1/reports, POST /api/v1/reports/batch,
+GET /api/v1/reports/<id>."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.http import Http404, HttpRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
@@ -14,6 +16,7 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 
 from reports import selectors
+from reports.batch_intake import json_array_items, ndjson_items, receive_batch
 from reports.intake import (
     IntakeRefused,
     Upload,
@@ -26,9 +29,12 @@ from reports.intake import (
 from reports.limits import too_large
 from reports.schemas import (
     FORM_JSON_FIELDS,
+    NDJSON,
+    BatchOut,
     ErrorsOut,
     ReceivedOut,
     ReportOut,
+    batch_body_openapi,
     request_body_openapi,
 )
 from reports.tokens import platform_for_token
@@ -163,6 +169,7 @@ def _multipart(request: HttpRequest) -> tuple[dict[str, Any], list[Upload]]:
         201: ReceivedOut,
         400: ErrorsOut,
         401: ErrorsOut,
+        409: ErrorsOut,
         413: ErrorsOut,
         415: ErrorsOut,
         422: ErrorsOut,
@@ -192,6 +199,50 @@ def post_report(request: HttpRequest):
             response["Retry-After"] = str(refused.retry_after)
         return response
     return Status(201 if created else 200, {"id": report.pk, "status": report.status})
+
+
+@api.post(
+    "/reports/batch",
+    response={
+        207: BatchOut,
+        400: ErrorsOut,
+        401: ErrorsOut,
+        413: ErrorsOut,
+        415: ErrorsOut,
+        422: ErrorsOut,
+        500: ErrorsOut,
+    },
+    openapi_extra={"requestBody": batch_body_openapi(settings.INTAKE_BATCH_MAX_ITEMS)},
+    summary="Send many reports",
+)
+def post_batch(request: HttpRequest):
+    """Each item is taken or refused on its own; the answer lists every item's result."""
+    try:
+        results = receive_batch(
+            request.auth, _batch_items(request), settings.INTAKE_BATCH_MAX_ITEMS
+        )
+    except RequestDataTooBig:
+        return too_large("the request body is over the configured limit")
+    except IntakeRefused as refused:
+        return errors(refused.status, refused.errors)
+    statuses = [r.status for r in results]
+    answer = {
+        "results": [r.as_json() for r in results],
+        "created": statuses.count(201),
+        "repeated": statuses.count(200),
+        "refused": len(statuses) - statuses.count(201) - statuses.count(200),
+    }
+    return JsonResponse(answer, status=207)
+
+
+def _batch_items(request: HttpRequest):
+    content_type = request.content_type or ""
+    if content_type == "application/json":
+        return json_array_items(request.body)
+    if content_type == NDJSON:
+        return ndjson_items(request)  # read line by line, never the whole body at once
+    message = f"must be application/json (an array) or {NDJSON} (one report per line)"
+    raise IntakeRefused(415, [{"field": "Content-Type", "message": message}])
 
 
 @api.get(

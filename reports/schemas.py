@@ -213,6 +213,24 @@ class ErrorsOut(BaseModel):
     errors: list[ErrorItem]
 
 
+class BatchItemOut(BaseModel):
+    """One item's answer, by its position in the request: 201 or 200 with the report, or the
+    single endpoint's error status with its errors (fields named from the request: [3].reason)."""
+
+    index: int
+    status: int
+    report: ReceivedOut | None = None
+    errors: list[ErrorItem] | None = None
+    retry_after: int | None = None
+
+
+class BatchOut(BaseModel):
+    results: list[BatchItemOut]
+    created: int
+    repeated: int
+    refused: int
+
+
 # --- The request body as OpenAPI documents it ---------------------------------------------
 
 COMPONENT_REF = "#/components/schemas/{model}"
@@ -281,3 +299,24 @@ def request_body_openapi() -> tuple[dict[str, Any], dict[str, Any]]:
         },
     }
     return body, components
+
+
+NDJSON = "application/x-ndjson"
+
+
+def batch_body_openapi(max_items: int) -> dict[str, Any]:
+    """POST /reports/batch's requestBody: a JSON array of reports, or one report per line."""
+    return {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"type": "array", "items": _ref("ReportIn"), "maxItems": max_items}
+            },
+            NDJSON: {
+                "schema": {
+                    "type": "string",
+                    "description": "One ReportIn object as JSON per line (NDJSON).",
+                }
+            },
+        },
+    }

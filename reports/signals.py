@@ -8,6 +8,8 @@ from django.dispatch import Signal
 
 # sender=Report, report=Report, platform=Platform
 report_received = Signal()
+# sender=Report, reports=list[Report], platform=Platform: many received in one request
+reports_received = Signal()
 # sender=IntakeToken, token=IntakeToken, created_by=str
 intake_token_created = Signal()
 # sender=Report, report=Report: the report's media are all processed (or failed for good), or

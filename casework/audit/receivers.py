@@ -18,6 +18,7 @@ from reports.signals import (
     intake_token_created,
     personal_data_resealed,
     report_received,
+    reports_received,
 )
 
 
@@ -28,6 +29,23 @@ def audit_report_received(sender: Any, report: Any, platform: Any, **kwargs: Any
         actor=f"platform:{platform.name}",
         target=f"report:{report.pk}",
         data={"source": report.source, "reason": report.reason},  # no personal data
+    )
+
+
+@receiver(reports_received)
+def audit_reports_received(sender: Any, reports: list, platform: Any, **kwargs: Any) -> None:
+    """A batch's reports: one event each, written in one insert."""
+    actor = f"platform:{platform.name}"
+    audit.record_many(
+        [
+            audit.PendingEvent(
+                "report.received",
+                actor=actor,
+                target=f"report:{report.pk}",
+                data={"source": report.source, "reason": report.reason},
+            )
+            for report in reports
+        ]
     )
 
 
