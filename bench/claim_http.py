@@ -108,6 +108,9 @@ def main() -> None:
         action="store_true",
         help="the stress run GETs each claimed case's page too (the think run always does)",
     )
+    parser.add_argument(
+        "--gunicorn", help="WORKERSxTHREADS instead of gunicorn_conf's defaults (4x4 on 2 cores)"
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "claim_http.json"))
     args = parser.parse_args()
 
@@ -139,7 +142,8 @@ def main() -> None:
         "seeding": {k: seeding.get(k) for k in ("cases", "seeded_at", "reused")},
         "targets": {"server_p95_ms": 20, "first_vs_last_minute_within": 0.10},
     }
-    servers = runs.Servers(data_dir, app_url, broker_url, args.port, logs)
+    gunicorn = tuple(int(n) for n in args.gunicorn.split("x")) if args.gunicorn else None
+    servers = runs.Servers(data_dir, app_url, broker_url, args.port, logs, gunicorn)
     try:
         servers.start()
         report["server"] = servers.describe()

@@ -43,7 +43,15 @@ def _children(pid: int) -> list[int]:
 class Servers:
     """gunicorn as the docker image runs it, plus a Celery worker and beat, DEBUG off."""
 
-    def __init__(self, data_dir: Path, app_url: str, broker_url: str, port: int, logs: Path):
+    def __init__(
+        self,
+        data_dir: Path,
+        app_url: str,
+        broker_url: str,
+        port: int,
+        logs: Path,
+        gunicorn: tuple[int, int] | None = None,
+    ):
         self.data_dir, self.port, self.logs = data_dir, port, logs
         self.access_log = logs / "access.log"
         secrets = json.loads((data_dir / "dev-secrets.json").read_text())
@@ -64,6 +72,8 @@ class Servers:
             "GUNICORN_ACCESSLOG": str(self.access_log),
             "PYTHONUNBUFFERED": "1",
         }
+        if gunicorn:  # WORKERSxTHREADS instead of gunicorn_conf's defaults
+            self.env |= {"WEB_CONCURRENCY": str(gunicorn[0]), "GUNICORN_THREADS": str(gunicorn[1])}
         self.procs: dict[str, object] = {}
 
     def start(self) -> None:
