@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
-from reports import synthetic, vault
+from reports import region_reveal, synthetic, vault
 from reports.facts import ListMatch, ReportFacts, facts_of_groups, report_facts
 from reports.filing_queue import (
     claim_reports_to_file,
@@ -27,6 +27,7 @@ from reports.intake import CheckedMedia, Upload, raw_payload, receive_report
 from reports.media import inspect
 from reports.metadata import read_metadata
 from reports.models import Media, MediaMatch, Platform, Report
+from reports.region_reveal import BadRegion
 from reports.schemas import ReportIn
 from reports.sealed_fields import SealedTextField, matching
 from reports.sealing import SealError, seal_text, unseal_text
@@ -36,6 +37,7 @@ from reports.tokens import create_intake_token
 from reports.vault import VaultError
 
 __all__ = [
+    "BadRegion",
     "INDUSTRY_CATEGORIES",
     "IWF_CATEGORIES",
     "REPORT_REASONS",
@@ -100,6 +102,17 @@ def original_bytes(media_id: int) -> tuple[bytes, str, str]:
     """The stored original (decrypted), its sniffed content type, and its kind."""
     media = Media.objects.only("vault_name", "content_type", "kind").get(pk=media_id)
     return vault.load(media.vault_name), media.content_type, media.kind
+
+
+def region_revealed_bytes(media_id: int, region_text: str) -> tuple[bytes, list[int]]:
+    """A JPEG of the original image unfiltered only inside region_text (`x,y,w,h` in its
+    pixels), and the region read; BadRegion if it cannot be read, does not fit, or the media
+    item is a video."""
+    media = Media.objects.only("vault_name", "kind", "width", "height").get(pk=media_id)
+    if media.kind != Media.Kind.IMAGE:
+        raise region_reveal.BadRegion("applies to images; reveal a video whole")
+    region = region_reveal.parse_region(region_text, media.width or 0, media.height or 0)
+    return region_reveal.region_revealed(vault.load(media.vault_name), region), region.as_list()
 
 
 def report_id_of_media(media_id: int) -> int | None:

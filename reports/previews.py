@@ -39,6 +39,11 @@ def _blur_small(image: Image.Image, edge: int) -> Image.Image:
     return blurred if blurred.size == size else blurred.resize(size, Image.Resampling.BILINEAR)
 
 
+def blurred_grey(image: Image.Image, edge: int) -> Image.Image:
+    """The preview's filter: greyscale and strongly blurred, at most `edge` on the long side."""
+    return _blur_small(image, edge)
+
+
 def _encode(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=70)

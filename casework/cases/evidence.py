@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from casework import audit, permissions
-from casework.cases.errors import CaseActionRefused
+from casework.cases.errors import CaseActionRefused, FieldRefused
 from casework.models import AuditEvent, Case
 from reports import api
 
@@ -47,6 +47,22 @@ def reveal_media(*, case_id: int, media_id: int, user: Any) -> tuple[bytes, str]
         raise CaseActionRefused(str(exc)) from exc
     audit.by_user(user, "media.revealed", target=f"media:{media_id}", data={"case": case.pk})
     return data, content_type
+
+
+def reveal_region(*, case_id: int, media_id: int, user: Any, region: str) -> bytes:
+    """The original image unfiltered inside one region (`x,y,w,h`), the rest filtered, for a
+    deliberate, audited reveal; FieldRefused if the region does not fit the image."""
+    case = _case_media(case_id, media_id, user)
+    try:
+        data, read = api.region_revealed_bytes(media_id, region)
+    except api.BadRegion as bad:
+        raise FieldRefused("region", str(bad)) from bad
+    except api.VaultError as exc:
+        raise CaseActionRefused(str(exc)) from exc
+    audit.by_user(
+        user, "media.revealed", target=f"media:{media_id}", data={"case": case.pk, "region": read}
+    )
+    return data
 
 
 def record_enlargement(*, case_id: int, media_id: int, user: Any) -> None:

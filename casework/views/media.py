@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from casework import roles
 from casework.cases import evidence, metadata_view
-from casework.cases.errors import CaseActionRefused
+from casework.cases.errors import CaseActionRefused, FieldRefused
 from casework.views.decorators import existing_case, role_required
 
 
@@ -28,13 +28,23 @@ def media_preview(request: HttpRequest, media_id: int) -> HttpResponse:
 @role_required(*roles.REVIEW_ROLES)
 @existing_case
 def reveal(request: HttpRequest, case_id: int, media_id: int) -> HttpResponse:
-    """POST only: the original bytes, once."""
+    """POST only: the original bytes, once; with `region` (x,y,w,h in the original's pixels)
+    an image in which only that rectangle is unfiltered."""
+    region = request.POST.get("region")
     try:
-        data, content_type = evidence.reveal_media(
-            case_id=case_id, media_id=media_id, user=request.user
-        )
+        if region is None:
+            data, content_type = evidence.reveal_media(
+                case_id=case_id, media_id=media_id, user=request.user
+            )
+        else:
+            content_type = "image/jpeg"
+            data = evidence.reveal_region(
+                case_id=case_id, media_id=media_id, user=request.user, region=region
+            )
     except CaseActionRefused as refused:
         return HttpResponse(str(refused), status=403, content_type="text/plain")
+    except FieldRefused as bad:
+        return HttpResponse(str(bad), status=400, content_type="text/plain")
     response = HttpResponse(data, content_type=content_type)
     response["Cache-Control"] = "no-store"
     response["Content-Disposition"] = "inline"
