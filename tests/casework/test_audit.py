@@ -37,6 +37,21 @@ def test_seals_chain_events_to_each_other():
     assert audit.seal_pending() == 0  # nothing sealed twice
 
 
+def test_the_scheduled_sealer_seals_a_burst_larger_than_one_batch():
+    from casework.audit import tasks
+    from casework.audit.chain import SEAL_BATCH
+
+    burst = SEAL_BATCH * 2 + 7
+    audit.record_many(
+        [
+            audit.PendingEvent("report.received", actor="t", target=f"report:{n}")
+            for n in range(burst)
+        ]
+    )
+    assert tasks.seal_audit_events() == burst
+    assert AuditSeal.objects.count() == AuditEvent.objects.count()
+
+
 def test_unsealed_events_are_counted_then_sealed():
     make_events(2)
     audit.record("test.late", actor="system:test", target="thing:x")
