@@ -53,14 +53,20 @@ PASSWORD = "bench-reviewer-password-1"  # noqa: S105 (synthetic users)
 SEED_INFO = "bench-cases-seed.json"
 
 
+def migrate(data_dir: Path) -> None:
+    """Bring a reused folder's database up to the code under test (a seed may be older)."""
+    env = dict(os.environ, CASEWORK_DATA_DIR=str(data_dir))
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True)
+
+
 def seed_if_needed(data_dir: Path, cases: int) -> dict:
-    """migrate, then bench/cases.py --seed-only, unless this folder holds the cases already."""
+    """bench/cases.py --seed-only, unless this folder holds the cases already."""
     info = data_dir / SEED_INFO
     if info.exists() and json.loads(info.read_text()).get("cases", 0) >= cases:
         return json.loads(info.read_text()) | {"reused": True}
     env = dict(os.environ, CASEWORK_DATA_DIR=str(data_dir))
     python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True)
     subprocess.run(
         [python, "bench/cases.py", "--cases", str(cases), "--seed-only"],
         cwd=ROOT,
@@ -96,7 +102,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--reviewers", type=int, default=64)
     parser.add_argument("--processes", type=int, default=8, help="client processes")
-    parser.add_argument("--minutes", type=float, default=10, help="stress run (no think)")
+    parser.add_argument("--minutes", type=float, default=10, help="stress run (no think; 0: skip)")
     parser.add_argument("--think-minutes", type=float, default=3, help="0: skip that run")
     parser.add_argument("--think", default="2,5", help="think time range in s (uniform)")
     parser.add_argument("--raw-seconds", type=float, default=60)
@@ -115,6 +121,8 @@ def main() -> None:
     args = parser.parse_args()
 
     data_dir = Path(os.environ.get("CASEWORK_DATA_DIR", "")).resolve()
+    if os.environ.get("CASEWORK_DATA_DIR"):
+        migrate(data_dir)
     if args.seed and os.environ.get("CASEWORK_DATA_DIR"):
         seeding = seed_if_needed(data_dir, args.cases)
     else:
@@ -151,7 +159,8 @@ def main() -> None:
         plan = []
         if args.think_minutes:
             plan.append(("think", args.think_minutes, think))
-        plan.append(("stress", args.minutes, (0.0, 0.0)))
+        if args.minutes:
+            plan.append(("stress", args.minutes, (0.0, 0.0)))
         report["runs"] = {}
         cookies: dict = {}  # each reviewer signs in once, through the form, for both runs
         for name, minutes, think_s in plan:
