@@ -1,0 +1,137 @@
+"""PDQ by the reference C++ itself, without the pdqhash wrapper's float64 luma.
+
+pdqhash (the Python package) is a thin Cython wrapper around facebook/ThreatExchange's PDQ
+C++. Its compute() makes the luma plane in numpy, in float64 with temporaries the size of
+the image: some 4 ms of the ~9 ms a 1-megapixel image costs. The C++ it wraps has its own
+luma function (fillFloatLumaFromRGB: 0.299 R + 0.587 G + 0.114 B in float32, straight from
+the interleaved bytes) and both are exported from the wheel's extension module, so this
+module calls them through ctypes: the reference project's luma and its dihedral hash
+(pdqDihedralHash256esFromFloatLuma), which derives all 8 rotations and flips from one DCT.
+
+The luma is the reference C++'s, not the wrapper's: the two differ by at most one float32
+unit in the last place on about half the pixels, and a hash bit can only move if a DCT
+coefficient sits that close to the median. bench/media_processing.py reports the Hamming
+distance to pdqhash.compute on every bench image (0 so far) and tests/reports/test_pdq_native.py
+bounds it at 2 on images of every mode, size and orientation.
+
+The symbols are looked up by their C++ mangled names, which encode every parameter type:
+a pdqhash build whose functions take anything else has different names, the lookup fails,
+and available() says so (the caller then uses pdqhash.compute_dihedral, same hashes,
+slower); it cannot call a function with the wrong signature.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+
+import numpy as np
+import pdqhash
+
+_LUMA = "_ZN8facebook3pdq7hashing20fillFloatLumaFromRGBEPhS2_S2_iiiiPf"
+_DIHEDRAL = (
+    "_ZN8facebook3pdq7hashing33pdqDihedralHash256esFromFloatLumaEPfS2_iiPA64_fS4_PA16_fS6_"
+    "PNS1_7Hash256ES8_S8_S8_S8_S8_S8_S8_Ri"
+)
+ORIENTATIONS = 8
+# The most hash bits the luma rounding may move before dihedral() declines (see _fragile).
+MAX_DRIFT = 2
+# How far the luma rounding can move a DCT coefficient, with a margin: five times the
+# largest difference measured against pdqhash's float64 luma (2e-3, in luma units, over
+# the bench and test images; the coefficients themselves run to hundreds).
+COEFFICIENT_TOLERANCE = 0.01
+# The sign patterns the 8 orientations apply to the 16x16 DCT (transposing only reorders
+# it): as is, odd columns negated (flip X), odd rows (flip Y), both (rotate 180).
+_ROWS, _COLUMNS = np.indices((16, 16))
+_SIGNS = np.stack(
+    [np.ones((16, 16)), (-1.0) ** _COLUMNS, (-1.0) ** _ROWS, (-1.0) ** (_ROWS + _COLUMNS)]
+).astype(np.float32)
+
+
+@functools.cache
+def _functions() -> tuple | None:
+    try:
+        library = ctypes.CDLL(pdqhash.bindings.__file__)
+        luma, dihedral = getattr(library, _LUMA), getattr(library, _DIHEDRAL)
+    except (OSError, AttributeError):
+        return None
+    pointer, integer = ctypes.c_void_p, ctypes.c_int
+    luma.restype = dihedral.restype = None
+    # R, G, B base pointers, rows, columns, row stride, column stride, output.
+    luma.argtypes = [pointer] * 3 + [integer] * 4 + [pointer]
+    # luma (overwritten: the Jarosz filter works in place), scratch, rows, columns, the
+    # 64x64, 16x64, 16x16 and auxiliary 16x16 buffers, 8 hashes, quality (int&).
+    dihedral.argtypes = [pointer] * 2 + [integer] * 2 + [pointer] * 4 + [pointer] * 8 + [pointer]
+    return luma, dihedral
+
+
+def available() -> bool:
+    """Whether the installed pdqhash exports the C++ functions this module calls."""
+    return _functions() is not None
+
+
+def dihedral(rgb: np.ndarray) -> tuple[list[str], int] | None:
+    """The 8 PDQ hashes (as is, rotated 90, 180, 270, flipped X, Y, +1, -1: pdqhash's
+    order) as 64 hex digits, most significant bit first, and the quality (0-100), of
+    packed RGB pixels (height x width x 3, uint8).
+
+    None when the luma rounding could move more than MAX_DRIFT bits of a hash (flat,
+    nearly flat or degenerate images, whose coefficients crowd the median): the caller
+    then asks pdqhash, whose luma defines the stored hash.
+    """
+    functions = _functions()
+    if functions is None:
+        raise RuntimeError("this pdqhash build does not export the PDQ C++ functions")
+    luma_of, hash_of = functions
+    pixels = np.ascontiguousarray(rgb, dtype=np.uint8)
+    if pixels.ndim != 3 or pixels.shape[2] != 3:
+        raise ValueError(f"expected height x width x 3 RGB pixels, got shape {pixels.shape}")
+    rows, columns = pixels.shape[:2]
+    luma = np.empty((rows, columns), dtype=np.float32)
+    base = pixels.ctypes.data
+    luma_of(base, base + 1, base + 2, rows, columns, columns * 3, 3, luma.ctypes.data)
+    scratch = np.empty_like(luma)
+    buffers = [
+        np.empty(shape, dtype=np.float32) for shape in ((64, 64), (16, 64), (16, 16), (16, 16))
+    ]
+    # Hash256 is 16 uint16 words; word 15 holds the most significant bits (pdqhash's
+    # hash_to_vector reads them in that order).
+    words = np.zeros((ORIENTATIONS, 16), dtype=np.uint16)
+    quality = ctypes.c_int()
+    hash_of(
+        luma.ctypes.data,
+        scratch.ctypes.data,
+        rows,
+        columns,
+        *(buffer.ctypes.data for buffer in buffers),
+        *(words.ctypes.data + i * words.strides[0] for i in range(ORIENTATIONS)),
+        ctypes.addressof(quality),
+    )
+    if _fragile(buffers[2]):
+        return None
+    big_endian = words[:, ::-1].astype(">u2")
+    return [row.tobytes().hex() for row in big_endian], int(quality.value)
+
+
+def _fragile(dct: np.ndarray) -> bool:
+    """Whether moving every coefficient by up to COEFFICIENT_TOLERANCE could flip more
+    than MAX_DRIFT bits of any orientation's hash.
+
+    A bit is "coefficient > the median of the 256" (the lower median: 128 bits set when the
+    values are distinct). Moving every coefficient by at most t moves the median by at most
+    t, so only coefficients within 2t of the two middle values can change side, and while
+    128 stay set they change side in pairs, one leaving the top half for each that enters
+    it: at most twice the smaller of the two crowds. Ties near the middle break the pairing,
+    so they count as fragile too. Each orientation's coefficients are the original's with a
+    sign pattern applied (and transposed, which does not change which are above the median).
+    """
+    band = 2 * COEFFICIENT_TOLERANCE
+    for signed in (_SIGNS * dct).reshape(len(_SIGNS), -1):
+        ordered = np.sort(signed)
+        low, high = ordered[127], ordered[128]
+        below = np.count_nonzero((ordered >= low - band) & (ordered <= low))
+        above = np.count_nonzero((ordered >= high) & (ordered <= high + band))
+        near = ordered[(ordered >= low - band) & (ordered <= high + band)]
+        if 2 * min(below, above) > MAX_DRIFT or np.any(np.diff(near) == 0):
+            return True
+    return False
