@@ -55,38 +55,52 @@ def _fields() -> list[Any]:
 
 
 def insert_new(rows: list[Report]) -> list[Report]:
-    """Insert the rows whose (platform, source, external_id) is not stored yet, in one
-    statement; return those inserted, with pk and state set as a save would set them. A row
+    """Insert the rows whose (platform, source, external_id) is not stored yet, in one round
+    trip; return those inserted, with pk and state set as a save would set them. A row
     racing another transaction's insert of the same key waits for it and is skipped if it
     commits. The rows' keys must be distinct."""
     if not rows:
         return []
     fields = _fields()
-    values: list[Any] = []
-    for row in rows:
-        values += [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+    params = [[_prepared(f, row) for f in fields] for row in rows]
     quote = connection.ops.quote_name
-    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
     # Only names from the model and placeholders go into the text; values are parameters.
     sql = (
         f"INSERT INTO {quote(Report._meta.db_table)} "  # noqa: S608
         f"({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES {', '.join([placeholders] * len(rows))} "
-        f"ON CONFLICT ({', '.join(CONFLICT_COLUMNS)}) DO NOTHING "
-        "RETURNING id, source, external_id_digest"
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({', '.join(CONFLICT_COLUMNS)}) DO NOTHING RETURNING id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        returned = {(source, digest): pk for pk, source, digest in cursor.fetchall()}
+        if len(rows) == 1:
+            cursor.execute(sql, params[0])
+            pks = [cursor.fetchone()]
+        else:
+            # One short statement, pipelined for every row: a multi-row VALUES list costs
+            # more to build and parse on the client than the rows cost to insert.
+            pks = _returned_by_each(cursor.cursor, sql, params)
     inserted = []
-    for row in rows:
-        pk = returned.get((row.source, row.external_id_digest))
-        if pk is not None:
-            row.pk = pk
+    for row, returned in zip(rows, pks, strict=True):
+        if returned is not None:
+            row.pk = returned[0]
             row._state.adding = False
             row._state.db = connection.alias
             inserted.append(row)
     return inserted
+
+
+def _prepared(field: Any, row: Report) -> Any:
+    return field.get_db_prep_save(field.pre_save(row, True), connection)
+
+
+def _returned_by_each(cursor: Any, sql: str, params: list[list[Any]]) -> list[Any]:
+    """executemany with RETURNING: the row each parameter set returned (None if skipped)."""
+    cursor.executemany(sql, params, returning=True)
+    returned = []
+    while True:
+        returned.append(cursor.fetchone())
+        if not cursor.nextset():
+            return returned
 
 
 def rotating_keys() -> bool:
