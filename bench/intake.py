@@ -977,7 +977,12 @@ def main() -> int:
                 )
             if index == 0 and args.batch_seconds and pg_url:
                 server["batch"] = batch_run(
-                    port=prod_port, token=token, tag=f"{tag}-batch", pg_url=pg_url, args=args
+                    port=prod_port,
+                    token=token,
+                    tag=f"{tag}-batch",
+                    pg_url=pg_url,
+                    web_master=gunicorn.pid,
+                    args=args,
                 )
             if index == 0 and args.paced_seconds and pg_url:
                 server["paced"] = paced_run(
@@ -1031,17 +1036,28 @@ def paced_run(
     return {"rate": rate, "seconds": seconds, "figures": figures}
 
 
-def batch_run(*, port: int, token: str, tag: str, pg_url: str, args) -> dict:
+def batch_run(*, port: int, token: str, tag: str, pg_url: str, web_master: int, args) -> dict:
     """New reports through the batch endpoint, then COPY of the same rows for the ratio."""
     size, processes, seconds = args.batch_size, args.batch_processes, args.batch_seconds
     log(f"batch: {processes} processes posting {size} reports per request for {seconds:.0f} s")
     since = intake_filing.database_now(pg_url)
+    cpu_before = cpu_snapshot(web_master, set())
     load = intake_batch.batch_load(
         port=port, token=token, report=REPORT, tag=tag, processes=processes,
         batch_size=size, seconds=seconds,
     )  # fmt: skip
+    cpu_after = cpu_snapshot(web_master, set())
+    created = max(1, load["items"].get("created", 0))
+    load["cpu_ms_per_new_report"] = {
+        group: round(1000 * (cpu_after[group] - cpu_before[group]) / created, 3)
+        for group in ("web_under_test", "celery", "postgres")
+    }  # the filer (celery) keeps working on the batch after the clients stop: see filing
     load["filing"] = intake_filing.filing_lag(
         pg_url, since, intake_filing.database_now(pg_url), wait_seconds=180
+    )
+    cpu_filed = cpu_snapshot(web_master, set())
+    load["cpu_ms_per_new_report"]["celery_until_filed"] = round(
+        1000 * (cpu_filed["celery"] - cpu_before["celery"]) / created, 3
     )
     log(f"  {load['new_reports_per_s']} reports/s, {load['statuses']}, {load['filing']}")
     load["copy_ceiling"] = intake_batch.copy_ceiling(
