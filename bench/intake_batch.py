@@ -13,6 +13,8 @@ from collections import Counter
 
 import psycopg
 
+from bench import intake_filing
+
 COPY_TABLE = "bench_raw_copy"
 
 
@@ -125,14 +127,7 @@ def _copier(pg_url: str, worker: int, seconds: float, batch_size: int, payload: 
 def copy_ceiling(pg_url: str, *, report: dict, processes: int, batch_size: int, seconds: float):
     """COPY of batch_size rows at a time (the report's JSON as jsonb, a unique key) from
     separate processes: the database's own rate for bulk intake."""
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f"DROP TABLE IF EXISTS {COPY_TABLE}")
-        conn.execute(
-            f"""CREATE TABLE {COPY_TABLE} (id bigserial PRIMARY KEY, platform_id int,
-                source text, external_id text, payload jsonb,
-                received_at timestamptz DEFAULT now(),
-                UNIQUE (platform_id, source, external_id))"""
-        )
+    intake_filing.fresh_raw_table(pg_url, COPY_TABLE)
     payload = json.dumps(report)
     ctx = multiprocessing.get_context("spawn")
     go, out = ctx.Event(), ctx.Queue()

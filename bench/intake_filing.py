@@ -73,18 +73,23 @@ def _raw_inserter(pg_url: str, worker: int, seconds: float, go, results) -> None
     results.put(done)
 
 
-def raw_insert_ceiling(pg_url: str, processes: int, seconds: float) -> dict:
-    """Idempotent single-row INSERT ... ON CONFLICT DO NOTHING RETURNING from separate
-    processes, one connection each, autocommit: the database's own rate for what intake
-    does per report."""
+def fresh_raw_table(pg_url: str, name: str) -> None:
+    """An empty table shaped like a report row as the ceilings write it, with its unique key."""
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
+        conn.execute(f"DROP TABLE IF EXISTS {name}")
         conn.execute(
-            f"""CREATE TABLE {RAW_TABLE} (id bigserial PRIMARY KEY, platform_id int,
+            f"""CREATE TABLE {name} (id bigserial PRIMARY KEY, platform_id int,
                 source text, external_id text, payload jsonb,
                 received_at timestamptz DEFAULT now(),
                 UNIQUE (platform_id, source, external_id))"""
         )
+
+
+def raw_insert_ceiling(pg_url: str, processes: int, seconds: float) -> dict:
+    """Idempotent single-row INSERT ... ON CONFLICT DO NOTHING RETURNING from separate
+    processes, one connection each, autocommit: the database's own rate for what intake
+    does per report."""
+    fresh_raw_table(pg_url, RAW_TABLE)
     ctx = multiprocessing.get_context("spawn")
     go, results = ctx.Event(), ctx.Queue()
     procs = [
