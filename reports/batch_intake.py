@@ -22,7 +22,8 @@ from reports.models import Platform, Report
 from reports.schemas import ReportIn
 from reports.signals import report_ready, reports_received
 
-# Items validated and stored together; bounds the memory a streamed request holds.
+# Items stored together, one transaction each. All items are read (and counted against
+# the limit) before any is stored; the request's size limit bounds what that holds.
 CHUNK = 500
 
 
@@ -45,6 +46,11 @@ class ItemResult:
         if self.retry_after is not None:
             answer["retry_after"] = self.retry_after
         return answer
+
+
+@dataclass
+class _Spent:
+    pixels: int = 0
 
 
 @dataclass
@@ -93,20 +99,26 @@ def receive_batch(
         raise IntakeRefused(422, [{"field": "body", "message": "holds no reports"}])
     results: list[ItemResult] = []
     firsts: dict[report_rows.Key, ItemResult] = {}
+    spent = _Spent()  # the request's pixel budget holds for all its reports together
     for start in range(0, len(read), CHUNK):
-        results += _receive_chunk(platform, read[start : start + CHUNK], firsts)
+        results += _receive_chunk(platform, read[start : start + CHUNK], firsts, spent)
     return results
 
 
 def _receive_chunk(
-    platform: Platform, chunk: list[tuple[int, Any]], firsts: dict[report_rows.Key, ItemResult]
+    platform: Platform,
+    chunk: list[tuple[int, Any]],
+    firsts: dict[report_rows.Key, ItemResult],
+    spent: _Spent,
 ) -> list[ItemResult]:
     results: dict[int, ItemResult] = {}
     repeats: list[tuple[int, report_rows.Key]] = []
     plain: list[_Valid] = []
     plain_keys: set[report_rows.Key] = set()
     for index, item in chunk:
-        valid = _validated(index, item, results)
+        valid = _validated(index, item, results, spent)
+        if valid is not None:
+            spent.pixels += sum(m.info.pixels for m in valid.media)
         if valid is None:
             continue
         key = report_rows.key_of(valid.report)
@@ -124,11 +136,13 @@ def _receive_chunk(
     return [results[index] for index, _ in chunk]
 
 
-def _validated(index: int, item: Any, results: dict[int, ItemResult]) -> _Valid | None:
+def _validated(
+    index: int, item: Any, results: dict[int, ItemResult], spent: _Spent
+) -> _Valid | None:
     try:
         if isinstance(item, IntakeRefused):
             raise item
-        report, media = validate(item, [])
+        report, media = validate(item, [], spent.pixels)
     except IntakeRefused as refused:
         results[index] = ItemResult(index, refused.status, errors=_at(index, refused.errors))
         return None
@@ -149,7 +163,9 @@ def _field_at(index: int, field: str) -> str:
 
 def _repeat_of(index: int, first: ItemResult) -> ItemResult:
     status = 200 if first.status == 201 else first.status
-    return ItemResult(index, status, first.report, first.errors, first.retry_after)
+    prefix = f"[{first.index}]"
+    errors = [{**e, "field": f"[{index}]" + e["field"][len(prefix) :]} for e in first.errors]
+    return ItemResult(index, status, first.report, errors, first.retry_after)
 
 
 def _receive_with_media(platform: Platform, valid: _Valid) -> ItemResult:

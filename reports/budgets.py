@@ -29,11 +29,14 @@ class OverPlatformBudget(Exception):
         self.message = message
 
 
-def over_request_budget(files: Sequence[tuple[str, MediaInfo]]) -> list[dict[str, str]]:
+def over_request_budget(
+    files: Sequence[tuple[str, MediaInfo]], spent: int = 0
+) -> list[dict[str, str]]:
     """An error for each file (field, info) from the one that takes the report past
-    INTAKE_MAX_REQUEST_PIXELS on; none when the report is within it."""
+    INTAKE_MAX_REQUEST_PIXELS on; none when the report is within it. spent: the pixels
+    earlier reports of the same request (a batch) declared."""
     limit = settings.INTAKE_MAX_REQUEST_PIXELS
-    errors, running = [], 0
+    errors, running = [], spent
     for field, info in files:
         running += info.pixels
         if running > limit:

@@ -103,8 +103,12 @@ def _status_for(statuses: set[int]) -> int:
     return 422
 
 
-def validate(document: Any, uploads: list[Upload]) -> tuple[ReportIn, list[CheckedMedia]]:
-    """Validate the document and every file; raise IntakeRefused naming all problems."""
+def validate(
+    document: Any, uploads: list[Upload], spent_pixels: int = 0
+) -> tuple[ReportIn, list[CheckedMedia]]:
+    """Validate the document and every file; raise IntakeRefused naming all problems.
+    spent_pixels: what earlier reports of the same request declared, weighed against the
+    request's pixel budget with this one's files."""
     if not isinstance(document, dict):
         raise IntakeRefused(422, [{"field": "body", "message": "must be a JSON object"}])
     declared = document.get("media")
@@ -151,7 +155,7 @@ def validate(document: Any, uploads: list[Upload]) -> tuple[ReportIn, list[Check
         fields.append(upload.field)
 
     over_budget = budgets.over_request_budget(
-        [(field, item.info) for field, item in zip(fields, declared, strict=True)]
+        [(field, item.info) for field, item in zip(fields, declared, strict=True)], spent_pixels
     )
     if over_budget:  # refused on the headers alone: nothing is decoded
         errors += over_budget

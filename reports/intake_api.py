@@ -207,6 +207,7 @@ def post_report(request: HttpRequest):
         207: BatchOut,
         400: ErrorsOut,
         401: ErrorsOut,
+        411: ErrorsOut,
         413: ErrorsOut,
         415: ErrorsOut,
         422: ErrorsOut,
@@ -240,6 +241,8 @@ def _batch_items(request: HttpRequest):
     if content_type == "application/json":
         return json_array_items(request.body)
     if content_type == NDJSON:
+        if not request.META.get("CONTENT_LENGTH"):  # a chunked body would read as empty
+            raise IntakeRefused(411, [{"field": "Content-Length", "message": "is required"}])
         return ndjson_items(request)  # read line by line, never the whole body at once
     message = f"must be application/json (an array) or {NDJSON} (one report per line)"
     raise IntakeRefused(415, [{"field": "Content-Type", "message": message}])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from dataclasses import dataclass
 
 from PIL import Image
@@ -38,7 +39,7 @@ class Region:
 def parse_region(text: str, width: int, height: int) -> Region:
     """`x,y,w,h` in the original's pixels, inside its width × height."""
     parts = [part.strip() for part in text.split(",")]
-    if len(parts) != 4 or not all(part.isdigit() and len(part) <= 6 for part in parts):
+    if len(parts) != 4 or not all(re.fullmatch("[0-9]{1,6}", part) for part in parts):
         raise BadRegion("must be x,y,w,h: four whole numbers of pixels")
     x, y, w, h = (int(part) for part in parts)
     if w < 1 or h < 1:
@@ -53,11 +54,11 @@ def region_revealed(data: bytes, region: Region) -> bytes:
     unfiltered inside the region and filtered elsewhere."""
     with Image.open(io.BytesIO(data)) as image:
         original_width = image.width
-        factor = max(1, math.ceil(max(image.size) / REGION_MAX_EDGE))
-        if factor > 1 and image.format == "JPEG":  # decoded already shrunk (DCT scaling)
-            image.draft("RGB", (-(-image.width // factor), -(-image.height // factor)))
+        if image.format == "JPEG":  # decoded already shrunk (DCT scaling), never below the edge
+            image.draft("RGB", (REGION_MAX_EDGE, REGION_MAX_EDGE))
         image.load()
-        reduce_by = math.ceil(max(image.size) / REGION_MAX_EDGE)
+        # Whole-factor shrinks that stay at or above the edge; the resize below finishes.
+        reduce_by = max(1, max(image.size) // REGION_MAX_EDGE)
         if reduce_by > 1 and image.mode in REDUCIBLE_MODES:  # before the RGB copy, not after
             image = image.reduce(reduce_by)
         scale = image.width / original_width

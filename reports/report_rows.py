@@ -58,11 +58,15 @@ def insert_new(rows: list[Report]) -> list[Report]:
     """Insert the rows whose (platform, source, external_id) is not stored yet, in one round
     trip; return those inserted, with pk and state set as a save would set them. A row
     racing another transaction's insert of the same key waits for it and is skipped if it
-    commits. The rows' keys must be distinct."""
+    commits. The rows' keys must be distinct; the inserted are returned in key order."""
     if not rows:
         return []
     fields = _fields()
     params = [[_prepared(f, row) for f in fields] for row in rows]
+    # In key order: two transactions inserting overlapping keys then take the unique index's
+    # entries in the same order and wait for each other instead of deadlocking.
+    order = sorted(range(len(rows)), key=lambda i: (rows[i].source, rows[i].external_id_digest))
+    rows, params = [rows[i] for i in order], [params[i] for i in order]
     quote = connection.ops.quote_name
     # Only names from the model and placeholders go into the text; values are parameters.
     sql = (

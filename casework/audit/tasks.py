@@ -10,7 +10,7 @@ from casework.audit import checkpoints
 from casework.audit.chain import SEAL_BATCH, seal_pending
 
 # Within the one-second schedule, so runs do not queue up behind each other.
-SEAL_RUN_SECONDS = 0.8
+SEAL_RUN_SECONDS = 0.5
 
 
 @shared_task(ignore_result=True)

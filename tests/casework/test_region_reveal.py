@@ -68,6 +68,8 @@ def test_without_region_the_whole_original_is_revealed(held_case):
         ("600,0,41,10", "within the 640×480 original"),
         ("0,400,10,81", "within the 640×480 original"),
         ("9999999,0,1,1", "must be x,y,w,h"),
+        ("\u00b2,0,1,1", "must be x,y,w,h"),  # a superscript two is a digit to str.isdigit
+        ("\u0661,0,1,1", "must be x,y,w,h"),  # and to int(): an Arabic-Indic one
     ],
 )
 def test_a_region_that_does_not_fit_is_400_naming_it(held_case, region, message):

@@ -79,9 +79,9 @@ def test_each_new_report_is_audited_once(token):
     post_batch(token, [report_document("b-a")])  # a repeat logs nothing
     ids = [r["report"]["id"] for r in results["results"]]
     events = AuditEvent.objects.filter(action="report.received").order_by("id")
-    assert [(e.actor, e.target) for e in events] == [
+    assert sorted((e.actor, e.target) for e in events) == sorted(
         ("platform:test-platform", f"report:{i}") for i in ids
-    ]
+    )
 
 
 def test_ndjson_lines_are_items_and_a_bad_line_is_its_own_error(token):
@@ -156,7 +156,7 @@ def test_a_repeat_is_found_under_the_older_key_while_keys_rotate(token, settings
 
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_overlapping_batches_store_each_report_once(token):
-    answers: list[tuple[int, list[dict]]] = []
+    answers: list[tuple[int, int, list[dict]]] = []
     barrier = threading.Barrier(4)
 
     def send(offset: int) -> None:
@@ -166,7 +166,7 @@ def test_simultaneous_overlapping_batches_store_each_report_once(token):
         response = client.client.post(
             BATCH_URL, documents, content_type="application/json", **client.auth
         )
-        answers.append((offset, response.json()["results"]))
+        answers.append((offset, response.status_code, response.json().get("results")))
         connection.close()
 
     threads = [threading.Thread(target=send, args=(offset,)) for offset in (0, 10, 20, 30)]
@@ -176,7 +176,8 @@ def test_simultaneous_overlapping_batches_store_each_report_once(token):
         t.join()
     ids: dict[int, set[int]] = {}
     created: list[int] = []
-    for offset, results in answers:
+    assert sorted(status for _, status, _ in answers) == [207] * 4  # none deadlocked
+    for offset, _, results in answers:
         for i, result in enumerate(results):
             ids.setdefault((offset + i) % 60, set()).add(result["report"]["id"])
             if result["status"] == 201:
@@ -184,3 +185,33 @@ def test_simultaneous_overlapping_batches_store_each_report_once(token):
     assert Report.objects.count() == 60
     assert all(len(found) == 1 for found in ids.values()) and len(ids) == 60
     assert sorted(created) == list(range(60))  # each key created once, repeated elsewhere
+
+
+def test_the_pixel_budget_holds_for_the_whole_batch(token, settings):
+    image = synthetic.image_bytes(13)  # 640 x 480
+    settings.INTAKE_MAX_REQUEST_PIXELS = 640 * 480 * 2
+    documents = [report_document(f"px-{i}", media=[media_item(image)]) for i in range(3)]
+    results = post_batch(token, documents).json()["results"]
+    assert [r["status"] for r in results] == [201, 201, 413]
+    assert results[2]["errors"][0]["field"] == "[2].media[0]"
+    assert "over the limit" in results[2]["errors"][0]["message"]
+
+
+def test_a_repeat_of_a_refused_item_names_its_own_index(token):
+    bad = report_document("rep-bad", reason="not-a-reason")
+    results = post_batch(token, [bad, report_document("ok-1"), bad]).json()["results"]
+    assert [r["status"] for r in results] == [422, 201, 422]
+    assert results[2]["errors"][0]["field"] == "[2].reason"
+
+
+def test_ndjson_without_content_length_is_411(token):
+    from django.test import RequestFactory
+
+    from reports.intake_api import post_batch as view
+
+    body = ndjson(report_document("chunked"))
+    request = RequestFactory().generic("POST", BATCH_URL, body, content_type="application/x-ndjson")
+    request.META.pop("CONTENT_LENGTH", None)
+    request.auth = None
+    response = view(request)
+    assert response.status_code == 411

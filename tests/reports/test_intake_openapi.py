@@ -89,7 +89,7 @@ def test_every_error_response_is_documented_in_the_errors_shape():
             )
     assert documented == {
         "POST /api/v1/reports": {400, 401, 409, 413, 415, 422, 429, 500},
-        "POST /api/v1/reports/batch": {400, 401, 413, 415, 422, 500},
+        "POST /api/v1/reports/batch": {400, 401, 411, 413, 415, 422, 500},
         "GET /api/v1/reports/{report_id}": {401, 404, 422, 500},
     }
 
