@@ -117,10 +117,9 @@ def _receive_chunk(
     plain_keys: set[report_rows.Key] = set()
     for index, item in chunk:
         valid = _validated(index, item, results, spent)
-        if valid is not None:
-            spent.pixels += sum(m.info.pixels for m in valid.media)
         if valid is None:
             continue
+        spent.pixels += sum(m.info.pixels for m in valid.media)
         key = report_rows.key_of(valid.report)
         if key in firsts or key in plain_keys:
             repeats.append((index, key))
