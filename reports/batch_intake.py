@@ -3,11 +3,13 @@ own answer, the items without media stored together in one INSERT per chunk."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+import psycopg
+from django.db import DatabaseError, transaction
 
 from reports import report_rows
 from reports.intake import (
@@ -22,6 +24,9 @@ from reports.models import Platform, Report
 from reports.schemas import ReportIn
 from reports.signals import report_ready, reports_received
 
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
 # Items stored together, one transaction each. All items are read (and counted against
 # the limit) before any is stored; the request's size limit bounds what that holds.
 CHUNK = 500
@@ -128,7 +133,7 @@ def _receive_chunk(
         else:
             plain.append(valid)
             plain_keys.add(key)
-    for valid, result in zip(plain, _receive_plain(platform, plain), strict=True):
+    for valid, result in zip(plain, _receive_plain_or_retry_later(platform, plain), strict=True):
         results[valid.index] = firsts[report_rows.key_of(valid.report)] = result
     for index, key in repeats:
         results[index] = _repeat_of(index, firsts[key])
@@ -181,6 +186,25 @@ def _receive_with_media(platform: Platform, valid: _Valid) -> ItemResult:
             valid.index, refused.status, errors=errors, retry_after=refused.retry_after
         )
     return ItemResult(valid.index, 201 if created else 200, _answer(row))
+
+
+def _receive_plain_or_retry_later(platform: Platform, items: list[_Valid]) -> list[ItemResult]:
+    """The chunk stored, or, if the database refused it (its transaction rolled back whole),
+    503 for each of its items, so the request still answers every item and the others stand."""
+    try:
+        return _receive_plain(platform, items)
+    except (DatabaseError, psycopg.Error):
+        log.exception("a batch chunk of %s reports could not be stored", len(items))
+    message = "could not be stored just now; send it again (nothing of it was kept)"
+    return [
+        ItemResult(
+            v.index,
+            503,
+            errors=[{"field": f"[{v.index}]", "message": message}],
+            retry_after=RETRY_AFTER_SECONDS,
+        )
+        for v in items
+    ]
 
 
 def _receive_plain(platform: Platform, items: list[_Valid]) -> list[ItemResult]:

@@ -215,3 +215,41 @@ def test_ndjson_without_content_length_is_411(token):
     request.auth = None
     response = view(request)
     assert response.status_code == 411
+
+
+REFUSE_GROOMING = """
+CREATE FUNCTION test_refuse_grooming() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.reason = 'grooming' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER test_refuse_grooming BEFORE INSERT ON reports_report
+    FOR EACH ROW EXECUTE FUNCTION test_refuse_grooming();
+"""
+ALLOW_GROOMING = """
+DROP TRIGGER IF EXISTS test_refuse_grooming ON reports_report;
+DROP FUNCTION IF EXISTS test_refuse_grooming();
+"""
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
+def test_a_chunk_the_database_refuses_answers_503_and_the_rest_stands(token):
+    from tests.helpers import as_owner
+
+    documents = [
+        report_document("db-1", reason="grooming"),
+        report_document("db-2"),
+        report_document("db-3", media=[media_item(synthetic.image_bytes(14))]),
+    ]
+    as_owner(REFUSE_GROOMING)
+    try:
+        response = post_batch(token, documents)
+    finally:
+        as_owner(ALLOW_GROOMING)
+    assert response.status_code == 207
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [503, 503, 201]  # one chunk, one transaction
+    assert results[0]["retry_after"] > 0 and results[1]["errors"][0]["field"] == "[1]"
+    assert stored("db-1") == stored("db-2") == 0 and stored("db-3") == 1
+    again = post_batch(token, documents).json()["results"]
+    assert [r["status"] for r in again] == [201, 201, 200]
