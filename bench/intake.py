@@ -808,8 +808,8 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8300, help="run command's port (+1: gunicorn)")
     parser.add_argument(
         "--gunicorn",
-        default="4x4,5x1,2x8",
-        help="production-style configs WORKERSxTHREADS (4x4 is the docker default on 2 cores)",
+        default="4x1,4x4,2x8",
+        help="production-style configs WORKERSxTHREADS (4x1 is the docker default on 2 cores)",
     )
     parser.add_argument("--no-repeats", action="store_true", help="skip the idempotent repeats")
     parser.add_argument(
