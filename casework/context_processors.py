@@ -9,12 +9,13 @@ def user_roles(request: HttpRequest) -> dict[str, object]:
     escalations need attention (a failure is never silent)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"may_read_audit": False, "sees_stats": False}
+        return {"may_read_audit": False, "sees_stats": False, "sees_previews": False}
     watches_escalations = roles.has_role(user, *roles.LEAD_ROLES, roles.ADMIN)
     return {
         "may_read_audit": permissions.may_read_audit(user),
         "watches_escalations": watches_escalations,
         "sees_stats": permissions.may_see_stats(user),
+        "sees_previews": roles.has_role(user, *roles.PREVIEW_ROLES),
         "escalations_needing_attention": (
             escalation_selectors.needing_attention_count() if watches_escalations else 0
         ),

@@ -13,6 +13,7 @@ from casework.views import (
     signin,
     site,
     stats,
+    view_settings,
 )
 from reports.intake_api import api
 
@@ -56,6 +57,8 @@ urlpatterns = [
         escalations.document,
         name="escalation-document",
     ),
+    path("settings/view/", view_settings.own_settings, name="view-settings"),
+    path("settings/team/", view_settings.team_settings, name="team-view-settings"),
     path("stats/", stats.stats, name="stats"),
     path("stats/export.csv", stats.export, name="stats-export"),
     path("media/<int:media_id>/preview", media.media_preview, name="media-preview"),

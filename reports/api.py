@@ -27,22 +27,26 @@ from reports.intake import CheckedMedia, Upload, raw_payload, receive_report
 from reports.media import inspect
 from reports.metadata import read_metadata
 from reports.models import Media, MediaMatch, Platform, Report
+from reports.previews import DEFAULT_STYLE, PreviewStyle
 from reports.region_reveal import BadRegion
 from reports.schemas import ReportIn
 from reports.sealed_fields import SealedTextField, matching
 from reports.sealing import SealError, seal_text, unseal_text
 from reports.selectors import add_status_extension
 from reports.stats import intake_counts, match_rates
+from reports.styled_previews import preview_for
 from reports.tokens import create_intake_token
 from reports.vault import VaultError
 
 __all__ = [
     "BadRegion",
+    "DEFAULT_STYLE",
     "INDUSTRY_CATEGORIES",
     "IWF_CATEGORIES",
     "REPORT_REASONS",
     "REPORT_SOURCES",
     "ListMatch",
+    "PreviewStyle",
     "ReportFacts",
     "SealError",
     "SealedTextField",
@@ -64,6 +68,7 @@ __all__ = [
     "original_bytes",
     "platform_exists",
     "preview_bytes",
+    "preview_for",
     "recent_report_ids_of_uploaders",
     "report_facts",
     "report_id_of_media",

@@ -5,6 +5,7 @@ unless they reveal an item on purpose.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from PIL import Image, ImageFilter
 
@@ -66,3 +67,42 @@ def keyframe_grid(frames: list[Image.Image]) -> bytes:
         y = (i // columns) * KEYFRAME_EDGE + (KEYFRAME_EDGE - tile.height) // 2
         grid.paste(tile, (x, y))
     return _encode(grid)
+
+
+@dataclass(frozen=True)
+class PreviewStyle:
+    """How a reviewer's preview is made: blur strength (strong/medium/light), greyscale or
+    colour, its long edge in pixels, and the filter (blur or pixelate)."""
+
+    blur: str = "strong"
+    greyscale: bool = True
+    edge: int = PREVIEW_EDGE
+    filter: str = "blur"
+
+
+DEFAULT_STYLE = PreviewStyle()
+BLUR_DIVISORS = {"strong": 16, "medium": 32, "light": 64}
+BLUR_MIN_RADIUS = {"strong": 6, "medium": 4, "light": 2}
+PIXEL_BLOCKS = 16  # a pixelated preview is PIXEL_BLOCKS blocks on its long side
+
+
+def styled_preview(
+    image: Image.Image, blur: str, greyscale: bool, edge: int, filter: str = "blur"
+) -> bytes:
+    """A JPEG of the image at most `edge` on its long side, blurred (Gaussian, radius edge
+    divided by 16, 32 or 64 for strong, medium, light) or pixelated (shrunk to edge/16 on the
+    long side, enlarged again with NEAREST), in greyscale or colour."""
+    image = image.convert("L" if greyscale else "RGB")
+    width, height = image.size
+    scale = min(1.0, edge / max(width, height))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small = image.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
+    if filter == "pixelate":
+        blocks = max(1, edge // PIXEL_BLOCKS)
+        tiny_scale = blocks / max(size)
+        tiny = (max(1, round(size[0] * tiny_scale)), max(1, round(size[1] * tiny_scale)))
+        styled = small.resize(tiny, Image.Resampling.BOX).resize(size, Image.Resampling.NEAREST)
+    else:
+        radius = max(BLUR_MIN_RADIUS[blur], max(size) // BLUR_DIVISORS[blur])
+        styled = small.filter(ImageFilter.GaussianBlur(radius))
+    return _encode(styled)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from casework import audit, permissions
+from casework.cases import view_settings
 from casework.cases.errors import CaseActionRefused, FieldRefused
 from casework.models import AuditEvent, Case
 from reports import api
@@ -18,8 +19,9 @@ def case_media_ids(case: Case) -> list[int]:
 
 
 def view_preview(*, media_id: int, user: Any) -> bytes | None:
-    """The blurred preview of a media item (None if there is none yet), audited."""
-    data = api.preview_bytes(media_id)
+    """The preview of a media item in the user's view settings (None if there is none yet),
+    audited."""
+    data = api.preview_for(media_id, view_settings.settings_for(user).preview_style())
     if data is not None:
         audit.by_user(user, "media.preview_viewed", target=f"media:{media_id}")
     return data

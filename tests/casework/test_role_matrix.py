@@ -42,6 +42,8 @@ MATRIX = {
     "escalation-document": ("get", {L, AU, AD}),
     "stats": ("get", {L, AD}),
     "stats-export": ("get", {L, AD}),
+    "view-settings": ("get", {R, L, AD}),
+    "team-view-settings": ("get", {L, AD}),
 }
 # The single sign-on round trip starts before anyone is known (tests/casework/test_oidc.py).
 PUBLIC = {"home", "healthz", "login", "otp", "logout", "oidc-login", "oidc-callback"}

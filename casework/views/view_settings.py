@@ -1,0 +1,109 @@
+"""The reviewer's own view settings (/settings/view/) and the team defaults
+(/settings/team/, leads and admins): plain forms, saved and audited by
+casework.cases.view_settings, a bad value answered 400 naming its field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from casework import roles
+from casework.cases import view_settings
+from casework.models import ViewSettings
+from casework.views.decorators import role_required
+
+TEAM_EDITORS = (roles.ESCALATION_LEAD, roles.ADMIN)
+GREYSCALE = [("on", "Greyscale"), ("off", "Colour")]
+TEAM_DEFAULT = [("", "Team default")]
+
+
+class TeamForm(forms.Form):
+    blur = forms.ChoiceField(label="Blur strength", choices=ViewSettings.Blur.choices)
+    greyscale = forms.ChoiceField(label="Colour", choices=GREYSCALE)
+    preview_size = forms.TypedChoiceField(
+        label="Preview size", choices=ViewSettings.Size.choices, coerce=int
+    )
+    filter = forms.ChoiceField(label="Filter", choices=ViewSettings.Filter.choices)
+
+    def values(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["greyscale"] = {"on": True, "off": False}.get(data["greyscale"])
+        return data
+
+
+class OwnForm(TeamForm):
+    """As the team's, each field may be left to the team default."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+            field.choices = TEAM_DEFAULT + list(field.choices)
+        self.fields["preview_size"].empty_value = None
+
+
+def _initial(row: ViewSettings | None) -> dict[str, Any]:
+    if row is None:
+        return {}
+    greyscale = {True: "on", False: "off"}.get(row.greyscale, "")
+    return {
+        "blur": row.blur,
+        "greyscale": greyscale,
+        "preview_size": row.preview_size or "",
+        "filter": row.filter,
+    }
+
+
+def _page(request: HttpRequest, form: forms.Form, context: dict[str, Any]) -> HttpResponse:
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "casework/view_settings.html", {"form": form, **context}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*roles.PREVIEW_ROLES)
+def own_settings(request: HttpRequest) -> HttpResponse:
+    context = {
+        "heading": "My view settings",
+        "team": view_settings.team_defaults(),
+        "in_force": view_settings.settings_for(request.user),
+        "own": True,
+    }
+    if request.method == "GET":
+        form = OwnForm(initial=_initial(view_settings.user_row(request.user)))
+        return _page(request, form, context)
+    form = OwnForm(request.POST)
+    if not form.is_valid():
+        return _page(request, form, context)
+    view_settings.save_own(request.user, form.values())
+    messages.success(request, "Your view settings are saved.")
+    return redirect("view-settings")
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*TEAM_EDITORS)
+def team_settings(request: HttpRequest) -> HttpResponse:
+    context = {"heading": "Team view settings", "in_force": view_settings.team_defaults()}
+    if request.method == "GET":
+        form = TeamForm(initial=_initial(view_settings.team_row()) or _built_in())
+        return _page(request, form, context)
+    form = TeamForm(request.POST)
+    if not form.is_valid():
+        return _page(request, form, context)
+    view_settings.save_team(request.user, form.values())
+    messages.success(request, "The team's view settings are saved.")
+    return redirect("team-view-settings")
+
+
+def _built_in() -> dict[str, Any]:
+    built_in = view_settings.BUILT_IN
+    return {
+        "blur": built_in.blur,
+        "greyscale": "on" if built_in.greyscale else "off",
+        "preview_size": built_in.preview_size,
+        "filter": built_in.filter,
+    }
