@@ -4,9 +4,11 @@ audited with the old and the new values."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from casework import audit
@@ -78,10 +80,19 @@ def _save(row: ViewSettings, values: dict[str, Any]) -> tuple[dict, dict]:
     return old, _values(row)
 
 
+def _save_racing(row_now: Callable[[], ViewSettings], values: dict[str, Any]) -> tuple[dict, dict]:
+    """Save into the row as it is now; two first saves at once make one row (the later one
+    finds the first's row and saves over it)."""
+    try:
+        with transaction.atomic():
+            return _save(row_now(), values)
+    except IntegrityError:
+        return _save(row_now(), values)
+
+
 def save_own(user: Any, values: dict[str, Any]) -> None:
     """Save the user's overrides (None or "" for "the team default"), audited."""
-    row = user_row(user) or ViewSettings(user=user)
-    old, new = _save(row, values)
+    old, new = _save_racing(lambda: user_row(user) or ViewSettings(user=user), values)
     audit.by_user(
         user,
         "view_settings.changed",
@@ -92,6 +103,5 @@ def save_own(user: Any, values: dict[str, Any]) -> None:
 
 def save_team(user: Any, values: dict[str, Any]) -> None:
     """Save the team defaults, audited with who changed them."""
-    row = team_row() or ViewSettings(user=None)
-    old, new = _save(row, values)
+    old, new = _save_racing(lambda: team_row() or ViewSettings(user=None), values)
     audit.by_user(user, "team_view_settings.changed", target="team", data={"old": old, "new": new})

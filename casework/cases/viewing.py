@@ -7,7 +7,7 @@ from typing import Any
 
 from casework import audit, permissions
 from casework.audit import sealed_data
-from casework.cases import selectors
+from casework.cases import selectors, view_settings
 from casework.models import Case, Decision
 from reports import api
 
@@ -23,6 +23,7 @@ class CasePage:
     timeline: list[Any]
     uploader_cases: list[Case]
     may: dict[str, bool] = field(default_factory=dict)
+    preview_size: int = view_settings.BUILT_IN.preview_size  # px, the user's view settings
 
 
 def view_case(*, case_id: int, user: Any) -> CasePage:
@@ -35,6 +36,7 @@ def view_case(*, case_id: int, user: Any) -> CasePage:
     media = [m for r in reports for m in r.media.all()]
     for item in media:
         item.best_match = matches.get(item.pk)
+    may_preview = permissions.may_see_previews(user)
     return CasePage(
         case=case,
         reports=reports,
@@ -45,11 +47,16 @@ def view_case(*, case_id: int, user: Any) -> CasePage:
         may={
             "decide": permissions.may_decide(case, user),
             "claim": permissions.may_claim(case, user),
-            "preview": permissions.may_see_previews(user),
+            "preview": may_preview,
             "reveal": permissions.may_look_closely(case, user),
             "approve": permissions.may_approve(case, user, decisions[0] if decisions else None),
             "lead": permissions.may_lead(user),
         },
+        preview_size=(
+            view_settings.settings_for(user).preview_size
+            if may_preview
+            else view_settings.BUILT_IN.preview_size
+        ),
     )
 
 

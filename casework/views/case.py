@@ -37,6 +37,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "may_claim": page.may["claim"],
         "priority_reasons": priority.describe(page.case.priority_reasons, page.case.created_at),
         "may_preview": page.may["preview"],
+        "preview_size": page.preview_size,
         "may_reveal": page.may["reveal"],
         "may_approve": page.may["approve"],
         "is_lead": page.may["lead"],

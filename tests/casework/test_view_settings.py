@@ -230,3 +230,14 @@ def test_styled_previews_are_cached_in_memory(reviewer, monkeypatch):
     monkeypatch.setattr(vault, "load", lambda name: loads.append(name) or b"")
     assert api.preview_for(media.pk, style) == first
     assert loads == []
+
+
+def test_the_case_page_shows_previews_at_the_chosen_size(reviewer):
+    from casework.cases import filing
+
+    media, _ = stored_image(64, "ext-size")
+    case = filing.file_report(media.report_id)
+    client = signed_in(reviewer)
+    assert 'width="256"' in client.get(f"/cases/{case.pk}/").content.decode()
+    ViewSettings.objects.create(user=reviewer, preview_size=512)
+    assert 'width="512"' in client.get(f"/cases/{case.pk}/").content.decode()
