@@ -67,7 +67,6 @@ __all__ = [
     "near_duplicate_reports",
     "original_bytes",
     "platform_exists",
-    "preview_bytes",
     "preview_for",
     "recent_report_ids_of_uploaders",
     "report_facts",
@@ -93,14 +92,6 @@ synthetic_image = synthetic.image_bytes
 synthetic_video = synthetic.video_bytes
 
 # --- Reads for filing and for the case page --------------------------------------------
-
-
-def preview_bytes(media_id: int) -> bytes | None:
-    """The blurred preview of a media item, or None if there is none (yet)."""
-    name = Media.objects.filter(pk=media_id).values_list("preview_vault_name", flat=True).first()
-    if not name:
-        return None
-    return vault.load(name)
 
 
 def original_bytes(media_id: int) -> tuple[bytes, str, str]:

@@ -17,32 +17,35 @@ MAX_KEYFRAMES = 9
 KEYFRAMES_SCANNED = MAX_KEYFRAMES * 8
 
 
-def _blur_small(image: Image.Image, edge: int) -> Image.Image:
-    """Greyscale, at most `edge` on the long side, Gaussian-blurred with a radius of a
-    sixteenth of that side (at least 6 px).
-
-    Nothing but one cheap integer box reduce touches the full-size pixels: it shrinks to about
-    half the final size (averaging whole blocks, so no aliasing), then the grey conversion,
-    the blur (its radius scaled to match) and the resample to the final size all work on
-    that small copy. A blur that strong looks the same done at half size; a full-size blur
-    costs some 40 times more.
-    """
+def _shrunk(image: Image.Image, edge: int, greyscale: bool) -> tuple[Image.Image, tuple[int, int]]:
+    """About half the final size (a cheap integer box reduce, the only step that touches the
+    full-size pixels) in grey or RGB, and the final size: at most `edge` on the long side."""
+    mode = "L" if greyscale else "RGB"
     if image.mode not in ("L", "RGB"):
-        image = image.convert("L")
+        image = image.convert(mode)
     width, height = image.size
     scale = min(1.0, edge / max(width, height))
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     factor = max(1, min(width // max(1, size[0] // 2), height // max(1, size[1] // 2)))
     small = image.reduce(factor) if factor > 1 else image
-    grey = small.convert("L") if small.mode != "L" else small
-    radius = max(6, max(size) // 16) * max(grey.size) / max(size)
-    blurred = grey.filter(ImageFilter.GaussianBlur(radius))
+    return (small.convert(mode) if small.mode != mode else small), size
+
+
+def blurred_grey(
+    image: Image.Image, edge: int, *, greyscale: bool = True, divisor: int = 16, min_radius: int = 6
+) -> Image.Image:
+    """At most `edge` on the long side, Gaussian-blurred with a radius of 1/divisor of that
+    side (at least min_radius px); greyscale unless asked for colour. The defaults are the
+    stored preview's filter.
+
+    The grey conversion, the blur (its radius scaled to match) and the resample to the final
+    size all work on the half-size copy _shrunk makes. A blur that strong looks the same done
+    at half size; a full-size blur costs some 40 times more.
+    """
+    small, size = _shrunk(image, edge, greyscale)
+    radius = max(min_radius, max(size) // divisor) * max(small.size) / max(size)
+    blurred = small.filter(ImageFilter.GaussianBlur(radius))
     return blurred if blurred.size == size else blurred.resize(size, Image.Resampling.BILINEAR)
-
-
-def blurred_grey(image: Image.Image, edge: int) -> Image.Image:
-    """The preview's filter: greyscale and strongly blurred, at most `edge` on the long side."""
-    return _blur_small(image, edge)
 
 
 def _encode(image: Image.Image) -> bytes:
@@ -53,12 +56,12 @@ def _encode(image: Image.Image) -> bytes:
 
 def image_preview(image: Image.Image) -> bytes:
     """A strongly blurred greyscale JPEG at most PREVIEW_EDGE pixels on its long side."""
-    return _encode(_blur_small(image, PREVIEW_EDGE))
+    return _encode(blurred_grey(image, PREVIEW_EDGE))
 
 
 def keyframe_grid(frames: list[Image.Image]) -> bytes:
     """A grid of blurred greyscale keyframes, for reviewing a video without playing it."""
-    tiles = [_blur_small(frame, KEYFRAME_EDGE) for frame in frames[:MAX_KEYFRAMES]]
+    tiles = [blurred_grey(frame, KEYFRAME_EDGE) for frame in frames[:MAX_KEYFRAMES]]
     columns = min(GRID_COLUMNS, len(tiles))
     rows = -(-len(tiles) // columns)
     grid = Image.new("L", (columns * KEYFRAME_EDGE, rows * KEYFRAME_EDGE), color=32)
@@ -92,17 +95,18 @@ def styled_preview(
     """A JPEG of the image at most `edge` on its long side, blurred (Gaussian, radius edge
     divided by 16, 32 or 64 for strong, medium, light) or pixelated (shrunk to edge/16 on the
     long side, enlarged again with NEAREST), in greyscale or colour."""
-    image = image.convert("L" if greyscale else "RGB")
-    width, height = image.size
-    scale = min(1.0, edge / max(width, height))
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = image.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
     if filter == "pixelate":
+        small, size = _shrunk(image, edge, greyscale)
         blocks = max(1, edge // PIXEL_BLOCKS)
         tiny_scale = blocks / max(size)
         tiny = (max(1, round(size[0] * tiny_scale)), max(1, round(size[1] * tiny_scale)))
         styled = small.resize(tiny, Image.Resampling.BOX).resize(size, Image.Resampling.NEAREST)
     else:
-        radius = max(BLUR_MIN_RADIUS[blur], max(size) // BLUR_DIVISORS[blur])
-        styled = small.filter(ImageFilter.GaussianBlur(radius))
+        styled = blurred_grey(
+            image,
+            edge,
+            greyscale=greyscale,
+            divisor=BLUR_DIVISORS[blur],
+            min_radius=BLUR_MIN_RADIUS[blur],
+        )
     return _encode(styled)
