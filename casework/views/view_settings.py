@@ -4,6 +4,7 @@ casework.cases.view_settings, a bad value answered 400 naming its field."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -73,30 +74,47 @@ def own_settings(request: HttpRequest) -> HttpResponse:
         "in_force": view_settings.settings_for(request.user),
         "own": True,
     }
-    if request.method == "GET":
-        form = OwnForm(initial=_initial(view_settings.user_row(request.user)))
-        return _page(request, form, context)
-    form = OwnForm(request.POST)
-    if not form.is_valid():
-        return _page(request, form, context)
-    view_settings.save_own(request.user, form.values())
-    messages.success(request, "Your view settings are saved.")
-    return redirect("view-settings")
+    return _settings_page(
+        request,
+        OwnForm,
+        initial=lambda: _initial(view_settings.user_row(request.user)),
+        save=view_settings.save_own,
+        saved="Your view settings are saved.",
+        context=context,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(*TEAM_EDITORS)
 def team_settings(request: HttpRequest) -> HttpResponse:
-    context = {"heading": "Team view settings", "in_force": view_settings.team_defaults()}
+    return _settings_page(
+        request,
+        TeamForm,
+        initial=lambda: _initial(view_settings.team_row()) or _built_in(),
+        save=view_settings.save_team,
+        saved="The team's view settings are saved.",
+        context={"heading": "Team view settings", "in_force": view_settings.team_defaults()},
+    )
+
+
+def _settings_page(
+    request: HttpRequest,
+    form_class: type[TeamForm],
+    *,
+    initial: Callable[[], dict[str, Any]],
+    save: Callable[[Any, dict[str, Any]], None],
+    saved: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """GET shows the form; POST saves it and comes back to the page, or answers 400."""
     if request.method == "GET":
-        form = TeamForm(initial=_initial(view_settings.team_row()) or _built_in())
-        return _page(request, form, context)
-    form = TeamForm(request.POST)
+        return _page(request, form_class(initial=initial()), context)
+    form = form_class(request.POST)
     if not form.is_valid():
         return _page(request, form, context)
-    view_settings.save_team(request.user, form.values())
-    messages.success(request, "The team's view settings are saved.")
-    return redirect("team-view-settings")
+    save(request.user, form.values())
+    messages.success(request, saved)
+    return redirect(request.path)
 
 
 def _built_in() -> dict[str, Any]:
