@@ -37,19 +37,35 @@ def test_seals_chain_events_to_each_other():
     assert audit.seal_pending() == 0  # nothing sealed twice
 
 
-def test_the_scheduled_sealer_seals_a_burst_larger_than_one_batch():
-    from casework.audit import tasks
-    from casework.audit.chain import SEAL_BATCH
-
-    burst = SEAL_BATCH * 2 + 7
+def record_burst(size: int) -> None:
     audit.record_many(
         [
             audit.PendingEvent("report.received", actor="t", target=f"report:{n}")
-            for n in range(burst)
+            for n in range(size)
         ]
     )
+
+
+def test_the_scheduled_sealer_seals_a_burst_larger_than_one_batch(monkeypatch):
+    from casework.audit import tasks
+    from casework.audit.chain import SEAL_BATCH
+
+    # The run's time limit is not what this test is about: a slow machine must not stop it.
+    monkeypatch.setattr(tasks, "SEAL_RUN_SECONDS", 600)
+    burst = SEAL_BATCH * 2 + 7
+    record_burst(burst)
     assert tasks.seal_audit_events() == burst
     assert AuditSeal.objects.count() == AuditEvent.objects.count()
+
+
+def test_the_scheduled_sealer_stops_at_its_time_limit_and_leaves_the_rest(monkeypatch):
+    from casework.audit import tasks
+    from casework.audit.chain import SEAL_BATCH
+
+    monkeypatch.setattr(tasks, "SEAL_RUN_SECONDS", 0)
+    record_burst(SEAL_BATCH + 3)
+    assert tasks.seal_audit_events() == SEAL_BATCH
+    assert tasks.seal_audit_events() == 3
 
 
 def test_unsealed_events_are_counted_then_sealed():
