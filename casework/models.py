@@ -325,6 +325,13 @@ class ViewSettings(models.Model):
     class Filter(models.TextChoices):
         BLUR = "blur"
         PIXELATE = "pixelate"
+        REDUCED = "reduced", "Reduced detail (a drawing)"
+
+    class RevealTime(models.IntegerChoices):
+        SHORT = 5, "5 seconds"
+        USUAL = 10, "10 seconds"
+        LONG = 30, "30 seconds"
+        LONGEST = 60, "1 minute"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
@@ -333,6 +340,14 @@ class ViewSettings(models.Model):
     greyscale = models.BooleanField(null=True, blank=True)
     preview_size = models.PositiveSmallIntegerField(choices=Size.choices, null=True, blank=True)
     filter = models.CharField(max_length=8, choices=Filter.choices, blank=True)
+    reveal_seconds = models.PositiveSmallIntegerField(
+        choices=RevealTime.choices, null=True, blank=True, help_text="A reveal re-blurs after"
+    )
+    warn_categories = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Hash-list categories whose items show a warning before their preview",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -32,6 +32,7 @@ CASE_ROUTES = [
     ("media/<int:media_id>/reveal", media.reveal, "media-reveal"),
     ("media/<int:media_id>/metadata", media.metadata, "media-metadata"),
     ("media/<int:media_id>/enlarged", media.enlarged, "media-enlarged"),
+    ("media/<int:media_id>/reblurred", media.reblurred, "media-reblurred"),
 ]
 
 urlpatterns = [

@@ -7,7 +7,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageFilter
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps
 
 PREVIEW_EDGE = 256
 KEYFRAME_EDGE = 160
@@ -75,7 +76,7 @@ def keyframe_grid(frames: list[Image.Image]) -> bytes:
 @dataclass(frozen=True)
 class PreviewStyle:
     """How a reviewer's preview is made: blur strength (strong/medium/light), greyscale or
-    colour, its long edge in pixels, and the filter (blur or pixelate)."""
+    colour, its long edge in pixels, and the filter (blur, pixelate or reduced detail)."""
 
     blur: str = "strong"
     greyscale: bool = True
@@ -87,6 +88,28 @@ DEFAULT_STYLE = PreviewStyle()
 BLUR_DIVISORS = {"strong": 16, "medium": 32, "light": 64}
 BLUR_MIN_RADIUS = {"strong": 6, "medium": 4, "light": 2}
 PIXEL_BLOCKS = 16  # a pixelated preview is PIXEL_BLOCKS blocks on its long side
+# A reduced-detail drawing smooths with a radius of the long edge divided by this, by strength.
+DRAWING_DIVISORS = {"strong": 48, "medium": 64, "light": 96}
+DRAWING_TONES = 5
+DRAWING_LINE = 30
+
+
+def reduced_detail(image: Image.Image, edge: int, blur: str = "strong") -> Image.Image:
+    """A drawing of the picture: a few light grey tones with dark outlines between them.
+    Shapes and their layout stay readable; skin, faces and textures do not, since the
+    smoothing and the five tones leave no detail to see. Always greyscale."""
+    small, size = _shrunk(image, edge, greyscale=True)
+    radius = max(size) / DRAWING_DIVISORS[blur] * max(small.size) / max(size)
+    # Stretched, not equalised: equalising turns the noise of a flat area into blobs.
+    smooth = ImageOps.autocontrast(small.filter(ImageFilter.GaussianBlur(radius)), cutoff=2)
+    if smooth.size != size:
+        smooth = smooth.resize(size, Image.Resampling.BILINEAR)
+    tone = np.asarray(smooth, dtype=np.uint16) * DRAWING_TONES >> 8
+    outline = np.zeros(tone.shape, dtype=bool)
+    outline[:, 1:] |= tone[:, 1:] != tone[:, :-1]
+    outline[1:, :] |= tone[1:, :] != tone[:-1, :]
+    grey = (170 + tone * (80 // (DRAWING_TONES - 1))).astype(np.uint8)
+    return Image.fromarray(np.where(outline, np.uint8(DRAWING_LINE), grey), "L")
 
 
 def styled_preview(
@@ -94,7 +117,10 @@ def styled_preview(
 ) -> bytes:
     """A JPEG of the image at most `edge` on its long side, blurred (Gaussian, radius edge
     divided by 16, 32 or 64 for strong, medium, light) or pixelated (shrunk to edge/16 on the
-    long side, enlarged again with NEAREST), in greyscale or colour."""
+    long side, enlarged again with NEAREST), in greyscale or colour; or drawn with reduced
+    detail (see reduced_detail)."""
+    if filter == "reduced":
+        return _encode(reduced_detail(image, edge, blur))
     if filter == "pixelate":
         small, size = _shrunk(image, edge, greyscale)
         blocks = max(1, edge // PIXEL_BLOCKS)

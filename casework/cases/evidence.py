@@ -27,11 +27,16 @@ def view_preview(*, media_id: int, user: Any) -> bytes | None:
     return data
 
 
-def _case_media(case_id: int, media_id: int, user: Any) -> Case:
+def _media_of_case(case_id: int, media_id: int) -> Case:
     case = Case.objects.get(pk=case_id)
     report_id = api.report_id_of_media(media_id)
     if report_id is None or not case.case_reports.filter(report_id=report_id).exists():
         raise CaseActionRefused("That media item is not part of this case.")
+    return case
+
+
+def _case_media(case_id: int, media_id: int, user: Any) -> Case:
+    case = _media_of_case(case_id, media_id)
     if not permissions.may_look_closely(case, user):
         raise CaseActionRefused(
             "Only the reviewer holding the case, or an escalation lead checking a decision, "
@@ -67,15 +72,47 @@ def reveal_region(*, case_id: int, media_id: int, user: Any, region: str) -> byt
     return data
 
 
-def record_enlargement(*, case_id: int, media_id: int, user: Any) -> None:
-    """Record that the reviewer enlarged an original they revealed; the viewer shows the bytes
-    the reveal returned, so an enlargement without an earlier reveal by them is refused."""
-    case = _case_media(case_id, media_id, user)
+REBLUR_CAUSES = ("timer", "manual", "hidden", "left")
+MAX_REVEAL_SECONDS = 24 * 3600
+
+
+def record_reblur(*, case_id: int, media_id: int, user: Any, seconds: str, cause: str) -> None:
+    """Record that a revealed original was blurred again after `seconds` on screen, and why
+    (its time ran out, the reviewer hid it, the tab was hidden, the page was left): the
+    page's honest count of exposure, next to the server's reveal log. FieldRefused names a
+    bad field; a reblur without an earlier reveal by them is refused. The reviewer need not
+    hold the case any more: the page reports a re-blur also as it is left for the next one."""
+    case = _media_of_case(case_id, media_id)
+    try:
+        shown = round(float(seconds), 1)
+    except ValueError:
+        shown = -1.0
+    if not 0 <= shown <= MAX_REVEAL_SECONDS:  # also refuses nan and inf
+        raise FieldRefused("seconds", f"a number of seconds from 0 to {MAX_REVEAL_SECONDS}")
+    if cause not in REBLUR_CAUSES:
+        raise FieldRefused("cause", f"one of {', '.join(REBLUR_CAUSES)}")
+    _require_own_reveal(media_id, user, "Reveal the original before recording its re-blur.")
+    audit.by_user(
+        user,
+        "media.reblurred",
+        target=f"media:{media_id}",
+        data={"case": case.pk, "seconds": shown, "cause": cause},
+    )
+
+
+def _require_own_reveal(media_id: int, user: Any, refusal: str) -> None:
     revealed = AuditEvent.objects.filter(
         action="media.revealed", actor=audit.user_actor(user), target=f"media:{media_id}"
     )
     if not revealed.exists():
-        raise CaseActionRefused("Reveal the original before enlarging it.")
+        raise CaseActionRefused(refusal)
+
+
+def record_enlargement(*, case_id: int, media_id: int, user: Any) -> None:
+    """Record that the reviewer enlarged an original they revealed; the viewer shows the bytes
+    the reveal returned, so an enlargement without an earlier reveal by them is refused."""
+    case = _case_media(case_id, media_id, user)
+    _require_own_reveal(media_id, user, "Reveal the original before enlarging it.")
     audit.by_user(user, "media.enlarged", target=f"media:{media_id}", data={"case": case.pk})
 
 

@@ -15,7 +15,12 @@ from casework import audit
 from casework.models import ViewSettings
 from reports import api
 
-FIELDS = ("blur", "greyscale", "preview_size", "filter")
+FIELDS = ("blur", "greyscale", "preview_size", "filter", "reveal_seconds", "warn_categories")
+# Every category a hash list may carry; "category A" is the most severe in both schemes.
+WARNABLE = (*api.INDUSTRY_CATEGORIES, *api.IWF_CATEGORIES)
+WARNABLE_CHOICES = [(c, f"{c} (industry)") for c in api.INDUSTRY_CATEGORIES] + [
+    (c, f"{c} (UK)") for c in api.IWF_CATEGORIES
+]
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,12 @@ class Resolved:
     greyscale: bool = True
     preview_size: int = ViewSettings.Size.SMALL.value
     filter: str = ViewSettings.Filter.BLUR.value
+    reveal_seconds: int = ViewSettings.RevealTime.USUAL.value
+    warn_categories: tuple[str, ...] = ("A1", "A")
+
+    def warns_for(self, category: str | None) -> bool:
+        """Whether an item matched in this category shows a warning before its preview."""
+        return bool(category) and category in self.warn_categories
 
     def preview_style(self) -> api.PreviewStyle:
         return api.PreviewStyle(
@@ -44,6 +55,8 @@ def _over(base: Resolved, row: ViewSettings | None) -> Resolved:
     if row is None:
         return base
     chosen = {name: getattr(row, name) for name in FIELDS if _is_set(getattr(row, name))}
+    if "warn_categories" in chosen:
+        chosen["warn_categories"] = tuple(chosen["warn_categories"])
     return Resolved(**{**asdict(base), **chosen})
 
 

@@ -23,7 +23,7 @@ class CasePage:
     timeline: list[Any]
     uploader_cases: list[Case]
     may: dict[str, bool] = field(default_factory=dict)
-    preview_size: int = view_settings.BUILT_IN.preview_size  # px, the user's view settings
+    view: view_settings.Resolved = view_settings.BUILT_IN  # the user's view settings
 
 
 def view_case(*, case_id: int, user: Any) -> CasePage:
@@ -37,6 +37,10 @@ def view_case(*, case_id: int, user: Any) -> CasePage:
     for item in media:
         item.best_match = matches.get(item.pk)
     may_preview = permissions.may_see_previews(user)
+    view = view_settings.settings_for(user) if may_preview else view_settings.BUILT_IN
+    for item in media:
+        category = (item.best_match or {}).get("category")
+        item.warning = category if view.warns_for(category) else ""
     return CasePage(
         case=case,
         reports=reports,
@@ -52,11 +56,7 @@ def view_case(*, case_id: int, user: Any) -> CasePage:
             "approve": permissions.may_approve(case, user, decisions[0] if decisions else None),
             "lead": permissions.may_lead(user),
         },
-        preview_size=(
-            view_settings.settings_for(user).preview_size
-            if may_preview
-            else view_settings.BUILT_IN.preview_size
-        ),
+        view=view,
     )
 
 

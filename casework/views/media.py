@@ -66,6 +66,27 @@ def enlarged(request: HttpRequest, case_id: int, media_id: int) -> HttpResponse:
 @require_POST
 @role_required(*roles.REVIEW_ROLES)
 @existing_case
+def reblurred(request: HttpRequest, case_id: int, media_id: int) -> HttpResponse:
+    """POST only: the case page blurred a revealed original again (`seconds` it was shown,
+    `cause`); sent as a beacon, so also when the page is being left."""
+    try:
+        evidence.record_reblur(
+            case_id=case_id,
+            media_id=media_id,
+            user=request.user,
+            seconds=request.POST.get("seconds", ""),
+            cause=request.POST.get("cause", ""),
+        )
+    except FieldRefused as bad:
+        return JsonResponse({"error": str(bad), "field": bad.field}, status=400)
+    except CaseActionRefused as refused:
+        return JsonResponse({"error": str(refused)}, status=403)
+    return HttpResponse(status=204)
+
+
+@require_POST
+@role_required(*roles.REVIEW_ROLES)
+@existing_case
 def metadata(request: HttpRequest, case_id: int, media_id: int) -> HttpResponse:
     try:
         found = evidence.inspect_metadata(case_id=case_id, media_id=media_id, user=request.user)

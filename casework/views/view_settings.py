@@ -30,6 +30,17 @@ class TeamForm(forms.Form):
         label="Preview size", choices=ViewSettings.Size.choices, coerce=int
     )
     filter = forms.ChoiceField(label="Filter", choices=ViewSettings.Filter.choices)
+    reveal_seconds = forms.TypedChoiceField(
+        label="A revealed original re-blurs after",
+        choices=ViewSettings.RevealTime.choices,
+        coerce=int,
+    )
+    warn_categories = forms.MultipleChoiceField(
+        label="Warn before showing items matched in category",
+        choices=view_settings.WARNABLE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def values(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -40,12 +51,27 @@ class TeamForm(forms.Form):
 class OwnForm(TeamForm):
     """As the team's, each field may be left to the team default."""
 
+    warn_own = forms.ChoiceField(
+        label="Warning categories",
+        choices=TEAM_DEFAULT + [("mine", "My choice below")],
+        required=False,
+    )
+    field_order = [*(f for f in TeamForm.base_fields if f != "warn_categories"), "warn_own"]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             field.required = False
-            field.choices = TEAM_DEFAULT + list(field.choices)
+            if name not in ("warn_own", "warn_categories"):
+                field.choices = TEAM_DEFAULT + list(field.choices)
         self.fields["preview_size"].empty_value = None
+        self.fields["reveal_seconds"].empty_value = None
+
+    def values(self) -> dict[str, Any]:
+        data = super().values()
+        if data.pop("warn_own") != "mine":
+            data["warn_categories"] = None
+        return data
 
 
 def _initial(row: ViewSettings | None) -> dict[str, Any]:
@@ -57,6 +83,9 @@ def _initial(row: ViewSettings | None) -> dict[str, Any]:
         "greyscale": greyscale,
         "preview_size": row.preview_size or "",
         "filter": row.filter,
+        "reveal_seconds": row.reveal_seconds or "",
+        "warn_own": "" if row.warn_categories is None else "mine",
+        "warn_categories": row.warn_categories or [],
     }
 
 
@@ -124,4 +153,6 @@ def _built_in() -> dict[str, Any]:
         "greyscale": "on" if built_in.greyscale else "off",
         "preview_size": built_in.preview_size,
         "filter": built_in.filter,
+        "reveal_seconds": built_in.reveal_seconds,
+        "warn_categories": list(built_in.warn_categories),
     }

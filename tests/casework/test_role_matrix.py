@@ -29,6 +29,7 @@ MATRIX = {
     "media-reveal": ("post", {R, L}),
     "media-metadata": ("post", {R, L}),
     "media-enlarged": ("post", {R, L}),
+    "media-reblurred": ("post", {R, L}),
     "case-approve": ("post", {L}),
     "case-return": ("post", {L}),
     "case-reassign": ("post", {L}),

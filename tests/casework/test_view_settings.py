@@ -93,12 +93,16 @@ def test_own_page_shows_saves_and_audits(reviewer):
         "greyscale": None,
         "preview_size": None,
         "filter": None,
+        "reveal_seconds": None,
+        "warn_categories": None,
     }
     assert event.data["new"] == {
         "blur": "",
         "greyscale": False,
         "preview_size": 512,
         "filter": "",
+        "reveal_seconds": None,
+        "warn_categories": None,
     }
     client.post("/settings/view/", {"preview_size": "384"})
     second = AuditEvent.objects.filter(action="view_settings.changed").order_by("-id").first()
@@ -106,7 +110,8 @@ def test_own_page_shows_saves_and_audits(reviewer):
 
 
 @pytest.mark.parametrize(
-    "field, value", [("preview_size", "1024"), ("blur", "none"), ("filter", "sharpen")]
+    "field, value",
+    [("preview_size", "1024"), ("blur", "none"), ("filter", "sharpen"), ("reveal_seconds", "7")],
 )
 def test_own_page_refuses_a_bad_value_naming_the_field(reviewer, field, value):
     response = signed_in(reviewer).post("/settings/view/", {field: value})
@@ -120,7 +125,14 @@ def test_team_page_for_a_lead_saves_and_audits():
     lead = make_user("lena", roles.ESCALATION_LEAD)
     client = signed_in(lead)
     assert client.get("/settings/team/").status_code == 200
-    values = {"blur": "medium", "greyscale": "on", "preview_size": "384", "filter": "pixelate"}
+    values = {
+        "blur": "medium",
+        "greyscale": "on",
+        "preview_size": "384",
+        "filter": "pixelate",
+        "reveal_seconds": "30",
+        "warn_categories": ["A1", "B"],
+    }
     saved = client.post("/settings/team/", values)
     assert saved.status_code == 302 and saved["Location"] == "/settings/team/"
     assert b"The team&#x27;s view settings are saved." in client.get("/settings/team/").content
@@ -134,7 +146,22 @@ def test_team_page_for_a_lead_saves_and_audits():
     event = AuditEvent.objects.get(action="team_view_settings.changed")
     assert event.actor == "user:lena"
     assert event.data["old"]["blur"] is None and event.data["new"]["blur"] == "medium"
-    assert settings_for(make_user("otto", roles.REVIEWER)).preview_size == 384
+    otto = settings_for(make_user("otto", roles.REVIEWER))
+    assert (otto.preview_size, otto.reveal_seconds, otto.warn_categories) == (384, 30, ("A1", "B"))
+
+
+def test_own_warnings_follow_the_team_until_chosen_and_may_be_none(reviewer):
+    ViewSettings.objects.create(user=None, warn_categories=["A1", "A", "B"])
+    client = signed_in(reviewer)
+    client.post("/settings/view/", {"warn_categories": ["C"]})  # not chosen as mine: ignored
+    assert settings_for(reviewer).warn_categories == ("A1", "A", "B")
+    client.post("/settings/view/", {"warn_own": "mine"})  # mine, and none ticked
+    assert settings_for(reviewer).warn_categories == ()
+    assert not settings_for(reviewer).warns_for("A1")
+    client.post("/settings/view/", {"warn_own": "mine", "warn_categories": ["C"]})
+    assert settings_for(reviewer).warns_for("C") and not settings_for(reviewer).warns_for("A")
+    refused = client.post("/settings/view/", {"warn_own": "mine", "warn_categories": ["Z"]})
+    assert refused.status_code == 400 and b"<code>warn_categories</code>" in refused.content
 
 
 def test_team_page_refuses_a_missing_or_bad_value():
@@ -211,6 +238,27 @@ def test_pixelate_gives_blocks(reviewer):
         )
     )
     assert blurred.mean() > inside.mean()
+
+
+def test_reduced_detail_is_a_grey_drawing_without_the_originals_texture(reviewer):
+    media, original = stored_image(48, "v8")
+    ViewSettings.objects.create(user=reviewer, filter="reduced", greyscale=False)
+    drawing = np.asarray(preview_as(reviewer, media).convert("RGB")).astype(int)
+    assert drawing.shape[:2] == (192, 256)
+    channels_differ = np.abs(drawing[..., 0] - drawing[..., 1]).max()
+    assert channels_differ <= 6  # grey whatever the colour setting: only JPEG noise
+    grey = drawing[..., 0]
+    outline = grey < 80
+    assert 0.005 < outline.mean() < 0.25  # outlines are drawn, but most of it is flat tone
+    # Between the outlines (and their JPEG halo) the tones are flat: the original's fine
+    # detail (its grid of dots) is gone.
+    near = outline.copy()
+    for shift in (-2, -1, 1, 2):
+        near |= np.roll(outline, shift, axis=0) | np.roll(outline, shift, axis=1)
+    flat = np.abs(np.diff(grey, axis=1))[~near[:, 1:] & ~near[:, :-1]]
+    sharp = Image.open(io.BytesIO(original)).convert("L").resize((256, 192))
+    detail = np.abs(np.diff(np.asarray(sharp).astype(int), axis=1))
+    assert flat.mean() < detail.mean() / 3
 
 
 def test_a_video_keeps_its_stored_keyframe_grid(reviewer):

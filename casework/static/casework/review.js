@@ -30,9 +30,60 @@
     return form.querySelector("input[name=csrfmiddlewaretoken]").value;
   }
 
+  // A revealed original is blurred again after the reviewer's chosen time, when the tab is
+  // hidden or the page left; each re-blur reports how long the original was on screen.
+  const grid = document.querySelector(".media-grid");
+  const revealSeconds = Number((grid && grid.dataset.revealSeconds) || 10);
+  const shown = new Map(); // form -> { since, timer }
+
+  function startShown(form) {
+    const countdown = form.closest(".media-card").querySelector(".countdown");
+    const since = performance.now();
+    const tick = () => {
+      const left = Math.ceil(revealSeconds - (performance.now() - since) / 1000);
+      if (left <= 0) hide(form, "timer");
+      else if (countdown) countdown.textContent = ` — blurred again in ${left} s`;
+    };
+    tick();
+    shown.set(form, { since, timer: window.setInterval(tick, 250) });
+  }
+
+  function endShown(form, cause) {
+    const was = shown.get(form);
+    if (!was) return;
+    shown.delete(form);
+    window.clearInterval(was.timer);
+    const body = new FormData();
+    body.append("csrfmiddlewaretoken", csrf(form));
+    body.append("seconds", ((performance.now() - was.since) / 1000).toFixed(1));
+    body.append("cause", cause);
+    navigator.sendBeacon(form.dataset.reblurredUrl, body);
+  }
+
+  function hideAll(cause) {
+    Array.from(shown.keys()).forEach((form) => hide(form, cause));
+  }
+  document.addEventListener("visibilitychange", () => { if (document.hidden) hideAll("hidden"); });
+  window.addEventListener("pagehide", () => hideAll("left"));
+
+  // An item matched in a category the reviewer is warned about: its preview only on request.
+  document.querySelectorAll("button[data-show-preview]").forEach((button) => {
+    button.addEventListener("click", () => {
+      const card = button.closest(".media-card");
+      const img = card.querySelector("img.preview");
+      img.src = img.dataset.previewSrc;
+      img.hidden = false;
+      button.closest(".warning-screen").remove();
+      const revealButton = card.querySelector("form[data-reveal] button");
+      if (revealButton) revealButton.disabled = false;
+      card.focus();
+    });
+  });
+
   async function reveal(form) {
     const card = form.closest(".media-card");
     const img = card && card.querySelector("img.preview");
+    if (card.querySelector(".warning-screen")) return; // the warning first
     const response = await fetch(form.action, {
       method: "POST",
       headers: { "X-CSRFToken": csrf(form) },
@@ -55,10 +106,12 @@
       form.dataset.revealed = "1";
       const enlarge = card.querySelector("button[data-enlarge]");
       if (enlarge) enlarge.hidden = false;
+      startShown(form);
     }
   }
 
-  function hide(form) {
+  function hide(form, cause) {
+    endShown(form, cause);
     const card = form.closest(".media-card");
     const img = card.querySelector("img.preview");
     URL.revokeObjectURL(img.dataset.objectUrl);
@@ -70,6 +123,8 @@
     delete form.dataset.revealed;
     const enlarge = card.querySelector("button[data-enlarge]");
     if (enlarge) enlarge.hidden = true;
+    const countdown = card.querySelector(".countdown");
+    if (countdown) countdown.textContent = "";
     if (viewer) viewer.reblurred(card);
   }
 
@@ -107,7 +162,7 @@
   document.querySelectorAll("form[data-reveal]").forEach((form) => {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      if (form.dataset.revealed) hide(form);
+      if (form.dataset.revealed) hide(form, "manual");
       else reveal(form);
     });
   });
