@@ -103,3 +103,65 @@ def test_a_warned_item_then_a_reveal_that_blurs_again_by_itself(warned_case, ope
     screenshot(tab, "reveal-after-390")
     assert_no_violations(tab, "the case page at 390 px")
     tab.assert_no_errors()
+
+
+# How far from grey the pixels are, inside the middle of the image and near its corners.
+CHROMA_INSIDE_AND_OUT = """(img) => {
+    const canvas = document.createElement("canvas");
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const g = canvas.getContext("2d");
+    g.drawImage(img, 0, 0);
+    const chroma = (x, y, w, h) => {
+        const d = g.getImageData(x, y, w, h).data;
+        let most = 0;
+        for (let i = 0; i < d.length; i += 4) {
+            most = Math.max(most, Math.abs(d[i] - d[i + 1]), Math.abs(d[i + 1] - d[i + 2]));
+        }
+        return most;
+    };
+    const w = canvas.width, h = canvas.height;
+    return {
+        size: [w, h],
+        inside: chroma(w * 0.3, h * 0.3, w * 0.4, h * 0.4),
+        corner: chroma(0, 0, w * 0.15, h * 0.15),
+    };
+}"""
+
+
+def test_a_dragged_rectangle_reveals_only_that_region(open_tab, transactional_db):
+    media, _ = stored_image(72, "ext-72")
+    case = filing.file_report(media.report_id)
+    reviewer = make_user("rev", roles.REVIEWER)
+    tab = open_tab()
+    page = tab.page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(tab, reviewer)
+    with page.expect_navigation(url=f"**/cases/{case.pk}/"):
+        page.keyboard.press("n")
+    page.wait_for_function(PREVIEW_SHOWN)
+
+    box = page.locator("img.preview").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.25)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5, steps=4)
+    page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.75, steps=4)
+    page.mouse.up()
+    field = page.get_by_label("Region")
+    x, y, w, h = (int(v) for v in field.input_value().split(","))
+    assert abs(x - 160) <= 3 and abs(y - 120) <= 3 and abs(w - 320) <= 4 and abs(h - 240) <= 4
+    expect(page.locator(".region-box")).to_be_visible()
+    screenshot(tab, "region-chosen-1366")
+
+    page.get_by_role("button", name="Reveal region").click()
+    page.wait_for_function(REVEALED)
+    page.wait_for_function("() => document.querySelector('img.preview').naturalWidth > 0")
+    stats = page.locator("img.preview").evaluate(CHROMA_INSIDE_AND_OUT)
+    assert stats["inside"] > 50 and stats["corner"] <= 12, stats
+    event = AuditEvent.objects.get(action="media.revealed")
+    assert event.data["region"] == [x, y, w, h]
+    expect(page.get_by_role("button", name="Hide region")).to_be_visible()
+    expect(page.locator(".region-box")).to_be_hidden()
+    assert_no_violations(tab, "the case page with a region revealed")
+    screenshot(tab, "region-revealed-1366")
+    tab.assert_no_errors()

@@ -74,8 +74,7 @@
       img.src = img.dataset.previewSrc;
       img.hidden = false;
       button.closest(".warning-screen").remove();
-      const revealButton = card.querySelector("form[data-reveal] button");
-      if (revealButton) revealButton.disabled = false;
+      card.querySelectorAll("form[data-reveal] button").forEach((b) => { b.disabled = false; });
       card.focus();
     });
   });
@@ -87,6 +86,7 @@
     const response = await fetch(form.action, {
       method: "POST",
       headers: { "X-CSRFToken": csrf(form) },
+      body: new FormData(form), // a region form sends its region
       credentials: "same-origin",
       cache: "no-store",
     });
@@ -95,6 +95,9 @@
       return;
     }
     const blob = await response.blob();
+    card.querySelectorAll("form[data-reveal]").forEach((other) => {
+      if (other !== form && other.dataset.revealed) hide(other, "manual");
+    });
     if (img) {
       if (img.dataset.objectUrl) URL.revokeObjectURL(img.dataset.objectUrl);
       const url = URL.createObjectURL(blob);
@@ -102,7 +105,7 @@
       img.src = url;
       img.alt = img.alt.replace("Blurred preview", "Revealed original");
       card.classList.add("revealed");
-      form.querySelector("button .label").textContent = "Hide original";
+      form.querySelector("button .label").textContent = form.dataset.hideLabel || "Hide original";
       form.dataset.revealed = "1";
       const enlarge = card.querySelector("button[data-enlarge]");
       if (enlarge) enlarge.hidden = false;
@@ -119,7 +122,7 @@
     img.src = img.dataset.previewSrc;
     img.alt = img.alt.replace("Revealed original", "Blurred preview");
     card.classList.remove("revealed");
-    form.querySelector("button .label").textContent = "Reveal original";
+    form.querySelector("button .label").textContent = form.dataset.showLabel || "Reveal original";
     delete form.dataset.revealed;
     const enlarge = card.querySelector("button[data-enlarge]");
     if (enlarge) enlarge.hidden = true;
@@ -227,7 +230,7 @@
     } else if (key === "k") {
       select(current - 1);
     } else if (key === "R" && cards.length) {
-      const form = cards[current].querySelector("form[data-reveal]");
+      const form = cards[current].querySelector("form[data-reveal]:not([data-region])");
       if (form) form.requestSubmit();
     } else if (key === "z" && cards.length && viewer) {
       viewer.open(cards[current]);
