@@ -14,6 +14,7 @@ from casework.views import (
     site,
     stats,
     view_settings,
+    wellbeing,
 )
 from reports.intake_api import api
 
@@ -60,6 +61,8 @@ urlpatterns = [
     ),
     path("settings/view/", view_settings.own_settings, name="view-settings"),
     path("settings/team/", view_settings.team_settings, name="team-view-settings"),
+    path("wellbeing/", wellbeing.own, name="wellbeing"),
+    path("wellbeing/team/", wellbeing.team, name="wellbeing-team"),
     path("stats/", stats.stats, name="stats"),
     path("stats/export.csv", stats.export, name="stats-export"),
     path("media/<int:media_id>/preview", media.media_preview, name="media-preview"),

@@ -45,6 +45,8 @@ MATRIX = {
     "stats-export": ("get", {L, AD}),
     "view-settings": ("get", {R, L, AD}),
     "team-view-settings": ("get", {L, AD}),
+    "wellbeing": ("get", {R, L, AD}),
+    "wellbeing-team": ("get", {L, AD}),
 }
 # The single sign-on round trip starts before anyone is known (tests/casework/test_oidc.py).
 PUBLIC = {"home", "healthz", "login", "otp", "logout", "oidc-login", "oidc-callback"}
