@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from casework.models import AuditEvent, Queue
+from casework.models import AuditEvent, Queue, SupportResource
 
 
 @admin.register(AuditEvent)
@@ -28,3 +28,11 @@ class QueueAdmin(admin.ModelAdmin):
 
     list_display = ["name", "slug", "position", "deadline_hours", "reasons", "roles"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(SupportResource)
+class SupportResourceAdmin(admin.ModelAdmin):
+    """The resources page's contacts (every change is audited, as all admin changes are)."""
+
+    list_display = ["name", "contact", "url", "position"]
+    list_editable = ["position"]

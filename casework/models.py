@@ -367,6 +367,7 @@ from casework.escalation.models import (  # noqa: E402
     EscalationDocument,
     EscalationFile,
 )
+from casework.wellbeing.models import ReviewDay, ReviewLimits, SupportResource  # noqa: E402
 
 __all__ = [
     "AuditEvent",
@@ -382,6 +383,9 @@ __all__ = [
     "LoginFailure",
     "OidcIdentity",
     "Queue",
+    "ReviewDay",
+    "ReviewLimits",
     "Skip",
+    "SupportResource",
     "ViewSettings",
 ]

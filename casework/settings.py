@@ -299,6 +299,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = INTAKE_MAX_MEDIA_BYTES
 
 # --- Review -------------------------------------------------------------------------------
 CASE_LEASE_MINUTES = env_int("CASE_LEASE_MINUTES", 15)
+# Reviewer wellbeing (casework.wellbeing): after this much active CSAM review the case page
+# proposes a break of WELLBEING_BREAK_MINUTES; "not now" asks again after the snooze.
+WELLBEING_BREAK_AFTER_MINUTES = env_int("WELLBEING_BREAK_AFTER_MINUTES", 60)
+WELLBEING_BREAK_MINUTES = env_int("WELLBEING_BREAK_MINUTES", 10)
+WELLBEING_BREAK_SNOOZE_MINUTES = env_int("WELLBEING_BREAK_SNOOZE_MINUTES", 15)
 
 # --- Escalation to hotlines -----------------------------------------------------------------
 # NCMEC's CyberTipline Reporting API: the service root including its path; the client appends

@@ -15,6 +15,7 @@ from casework.views import (
     stats,
     view_settings,
     wellbeing,
+    wellbeing_actions,
 )
 from reports.intake_api import api
 
@@ -63,6 +64,13 @@ urlpatterns = [
     path("settings/team/", view_settings.team_settings, name="team-view-settings"),
     path("wellbeing/", wellbeing.own, name="wellbeing"),
     path("wellbeing/team/", wellbeing.team, name="wellbeing-team"),
+    path("wellbeing/break", wellbeing_actions.take_break, name="wellbeing-break"),
+    path(
+        "wellbeing/break/dismiss", wellbeing_actions.dismiss_break, name="wellbeing-break-dismiss"
+    ),
+    path("wellbeing/opt-outs", wellbeing_actions.opt_outs, name="wellbeing-opt-outs"),
+    path("wellbeing/team/cap", wellbeing_actions.daily_cap, name="wellbeing-cap"),
+    path("resources/", wellbeing_actions.resources, name="resources"),
     path("stats/", stats.stats, name="stats"),
     path("stats/export.csv", stats.export, name="stats-export"),
     path("media/<int:media_id>/preview", media.media_preview, name="media-preview"),

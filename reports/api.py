@@ -142,6 +142,22 @@ def best_matches(report_ids: list[int]) -> dict[int, dict[str, Any]]:
     return best
 
 
+def reports_reviewers_opt_out_of(*, video: bool, categories: list[str]) -> QuerySet | None:
+    """The ids of reports a reviewer opted out of (with video media, or media matched in one
+    of these categories), as a subquery for claiming; None when they opted out of nothing."""
+    if not video and not categories:
+        return None
+    media = Media.objects.none()
+    if video:
+        media = media | Media.objects.filter(kind=Media.Kind.VIDEO)
+    if categories:
+        in_category = Q(matches__entry__category__in=categories) | Q(
+            matches__entry__category="", matches__entry__hash_list__default_category__in=categories
+        )
+        media = media | Media.objects.filter(in_category)
+    return media.values("report_id")
+
+
 def sha256s_of_reports(report_ids: list[int]) -> list[str]:
     return list(
         Media.objects.filter(report_id__in=report_ids)

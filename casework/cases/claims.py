@@ -13,6 +13,7 @@ from django.utils import timezone
 from casework import audit, permissions
 from casework.cases.errors import CaseActionRefused
 from casework.models import Case, Queue, Skip
+from casework.wellbeing import activity, limits
 
 
 def lease_length() -> timedelta:
@@ -36,6 +37,8 @@ def claim_next_case(*, user: Any, queue: Queue) -> Case | None:
     if not permissions.may_work_queue(user, queue):
         raise CaseActionRefused(f"Your role may not work the {queue.name} queue.")
     now = timezone.now()
+    rules = limits.rules_for(user)
+    activity.refuse_if_capped(user, queue, rules, now)
     with transaction.atomic():
         held = (
             Case.objects.select_for_update()
@@ -45,14 +48,16 @@ def claim_next_case(*, user: Any, queue: Queue) -> Case | None:
         )
         if held is not None:
             return held
-        case = (
+        offered = (
             Case.objects.select_for_update(skip_locked=True)
             .filter(queue=queue, status__in=Case.OPEN_STATUSES)
             .filter(Q(holder__isnull=True) | Q(lease_expires_at__lte=now))
             .exclude(pk__in=Skip.objects.filter(user=user).values("case_id"))
-            .order_by("-priority", "created_at")
-            .first()
         )
+        opted_out = rules.opted_out_reports()
+        if opted_out is not None:  # "no video", "no category A": never offered
+            offered = offered.exclude(case_reports__report_id__in=opted_out)
+        case = offered.order_by("-priority", "created_at").first()
         if case is None:
             return None
         previous = case.holder_id
@@ -77,6 +82,7 @@ def claim_case(*, case_id: int, user: Any) -> Case:
             return case
         if not permissions.may_work_queue(user, case.queue):
             raise CaseActionRefused(f"Your role may not work the {case.queue.name} queue.")
+        activity.refuse_if_capped(user, case.queue, limits.rules_for(user), now)
         if case.status not in Case.OPEN_STATUSES:
             raise CaseActionRefused(f"Case {case.pk} is {case.get_status_display()}, not open.")
         if permissions.is_held(case, now):
@@ -104,11 +110,12 @@ def claim_case(*, case_id: int, user: Any) -> Case:
 def renew_lease(*, case_id: int, user: Any) -> Case:
     """Extend the user's lease while they are active on the case."""
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case_id)
+        case = Case.objects.select_for_update().select_related("queue").get(pk=case_id)
         if not permissions.holds_case(case, user):
             raise CaseActionRefused("You no longer hold this case; claim it again.")
         case.lease_expires_at = timezone.now() + lease_length()
         case.save(update_fields=["lease_expires_at", "updated_at"])
+    activity.count_heartbeat(user, case.queue)
     return case
 
 

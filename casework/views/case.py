@@ -16,6 +16,7 @@ from casework.escalation import selectors as escalation_selectors
 from casework.models import Case, Decision
 from casework.views.decorators import case_action, existing_case, role_required
 from casework.views.queues import claim_next
+from casework.wellbeing import activity
 
 
 @require_GET
@@ -55,6 +56,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "may_read_documents": page.may["lead"] or roles.has_role(request.user, *roles.AUDIT_ROLES),
         "routes": routing.routed_targets(page.case) if page.may["approve"] else [],
         "hotlines": hotlines.TARGETS,
+        "wellbeing": activity.reviewer_status(request.user) if page.may["decide"] else None,
     }
     return render(request, "casework/case.html", context)
 

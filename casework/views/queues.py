@@ -12,6 +12,7 @@ from casework.cases import case_list, claims, selectors, viewing
 from casework.cases.errors import CaseActionRefused
 from casework.models import Queue
 from casework.views.decorators import role_required
+from casework.wellbeing import activity
 
 
 @require_GET
@@ -19,7 +20,12 @@ from casework.views.decorators import role_required
 def queue_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.queue_overview(request.user)
     next_row = next((r for r in rows if r.may_claim and r.open_count), None)
-    return render(request, "casework/queues.html", {"rows": rows, "next_row": next_row})
+    context = {
+        "rows": rows,
+        "next_row": next_row,
+        "wellbeing": activity.reviewer_status(request.user),
+    }
+    return render(request, "casework/queues.html", context)
 
 
 @require_GET

@@ -11,11 +11,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from casework import accounts, audit
+from casework import accounts, audit, roles
 from casework.cases.errors import FieldRefused
 from casework.stats import svg
 from casework.stats.figures import BARS, Figure
-from casework.wellbeing import exposure
+from casework.wellbeing import activity, exposure, limits
 from casework.wellbeing.exposure import Exposure
 
 REASON_MAX = 500
@@ -53,7 +53,15 @@ def _context(figures: Exposure) -> dict[str, Any]:
 def own_page(*, user: Any) -> dict[str, Any]:
     figures = exposure.of_reviewer(user)
     audit.by_user(user, "exposure.viewed", target=f"user:{user.get_username()}")
-    return {**_context(figures), "whose": "Your"}
+    return {
+        **_context(figures),
+        "whose": "Your",
+        "status": activity.status_of(user),
+        "breaks": activity.today_row(user),
+        "rules": limits.rules_for(user),
+        "optable": limits.OPTABLE_CATEGORIES,
+        "may_opt_out": roles.has_role(user, *roles.REVIEW_ROLES),
+    }
 
 
 def team_page(*, user: Any) -> dict[str, Any]:
@@ -63,8 +71,14 @@ def team_page(*, user: Any) -> dict[str, Any]:
 
 
 def lookup_form() -> dict[str, Any]:
-    """What the form asking for one person's figures offers."""
-    return {"reviewers": accounts.reviewers().order_by("username"), "reason_max": REASON_MAX}
+    """What the forms for one person's figures and for the daily caps offer."""
+    team_cap = limits.row_of(None)
+    return {
+        "reviewers": accounts.reviewers().order_by("username"),
+        "reason_max": REASON_MAX,
+        "team_cap": team_cap.daily_cap_minutes if team_cap else None,
+        "reviewer_caps": limits.reviewer_caps(),
+    }
 
 
 def individual_page(*, user: Any, reviewer: str, reason: str) -> dict[str, Any]:

@@ -47,6 +47,11 @@ MATRIX = {
     "team-view-settings": ("get", {L, AD}),
     "wellbeing": ("get", {R, L, AD}),
     "wellbeing-team": ("get", {L, AD}),
+    "wellbeing-break": ("post", {R, L}),
+    "wellbeing-break-dismiss": ("post", {R, L}),
+    "wellbeing-opt-outs": ("post", {R, L}),
+    "wellbeing-cap": ("post", {L, AD}),
+    "resources": ("get", EVERYONE),
 }
 # The single sign-on round trip starts before anyone is known (tests/casework/test_oidc.py).
 PUBLIC = {"home", "healthz", "login", "otp", "logout", "oidc-login", "oidc-callback"}

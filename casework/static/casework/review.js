@@ -257,6 +257,22 @@
 
   // Keep the lease while the reviewer is active: renew at most once a minute after activity.
   const lease = document.getElementById("lease");
+  const leaseLeft = lease && lease.querySelector(".lease-left");
+  function showLease() {
+    const left = Math.round((Date.parse(leaseLeft.dataset.expires) - Date.now()) / 1000);
+    if (left <= 0) {
+      leaseLeft.textContent = "Your lease ended: the case is back in its queue. Claim it again.";
+      leaseLeft.classList.add("error");
+      return;
+    }
+    const clock = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+    leaseLeft.textContent = `Yours for ${clock} more, kept while you are active`;
+    leaseLeft.classList.toggle("warn", left < 120);
+  }
+  if (leaseLeft && leaseLeft.dataset.expires) {
+    showLease();
+    window.setInterval(showLease, 1000);
+  }
   if (lease) {
     let active = false;
     ["keydown", "mousemove", "click", "scroll"].forEach((name) =>
@@ -271,6 +287,8 @@
       if (response.status === 409) {
         lease.replaceChildren(document.createTextNode((await response.json()).error));
         lease.classList.add("error");
+      } else if (response.ok && leaseLeft) {
+        leaseLeft.dataset.expires = (await response.json()).lease_expires_at;
       }
     }, 60000);
   }
