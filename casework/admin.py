@@ -28,3 +28,7 @@ class QueueAdmin(admin.ModelAdmin):
 
     list_display = ["name", "slug", "position", "deadline_hours", "reasons", "roles"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+# The index also shows the evidence packages' public signing key (casework.evidence_package).
+admin.site.index_template = "casework/admin/index.html"
