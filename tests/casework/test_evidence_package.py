@@ -273,3 +273,18 @@ def test_a_case_with_two_media_and_no_hotline_exports_both(tmp_path):
     manifest = manifest_of(path)
     assert manifest["escalations"] == [] and problems(path) == []
     assert [f["kind"] for f in manifest["files"]] == ["evidence"]
+
+
+def test_verify_package_from_the_command_line_exits_1_on_failure(escalated, tmp_path, capsys):
+    from django.core.management import execute_from_command_line
+
+    path = download(lead_client(), escalated.case_id, tmp_path)
+    execute_from_command_line(["manage.py", "verify_package", str(path)])  # this install's key
+    assert capsys.readouterr().out.startswith("OK ")
+    manifest = manifest_of(path)
+    manifest["case"]["jurisdiction"] = "GB"
+    tampered = rewritten(path, tmp_path, **{"manifest.json": json.dumps(manifest).encode()})
+    with pytest.raises(SystemExit) as exited:
+        execute_from_command_line(["manage.py", "verify_package", str(tampered)])
+    assert exited.value.code == 1
+    assert "FAIL manifest.json: the signature" in capsys.readouterr().err
