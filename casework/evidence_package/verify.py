@@ -15,7 +15,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from casework.evidence_package import excerpt
+from casework.evidence_package import excerpt, keys
 from casework.evidence_package.manifest import MANIFEST, SIGNATURE
 
 CHUNK = 1 << 20  # files are hashed a megabyte at a time
@@ -57,6 +57,11 @@ def _check(zf: zipfile.ZipFile, public_key: Ed25519PublicKey, verdict: Verdict) 
     except ValueError:
         verdict.problems.append(f"{MANIFEST}: not valid JSON")
         return
+    if problem and (named := _named_key(manifest)) != keys.fingerprint(public_key):
+        verdict.problems.append(
+            f"{MANIFEST}: it names the signing key {named}, not the one it was checked "
+            f"against ({keys.fingerprint(public_key)}): ask the sender for their public key"
+        )
     listed = {entry.get("path") for entry in manifest.get("files", [])}
     for entry in manifest.get("files", []):
         verdict.problems.extend(_file_problems(zf, entry, names))
@@ -99,3 +104,12 @@ def _file_problems(zf: zipfile.ZipFile, entry: dict, names: set[str]) -> list[st
     if size != entry.get("size"):
         found.append(f"{path}: {size} bytes, the manifest says {entry.get('size')}")
     return found
+
+
+def _named_key(manifest: dict) -> str:
+    """The fingerprint of the key the manifest says signed it (it proves nothing by itself)."""
+    try:
+        public = keys.load_public(manifest["signing_key"]["public_key"])
+    except (KeyError, TypeError, ValueError):
+        return "(none)"
+    return keys.fingerprint(public)
