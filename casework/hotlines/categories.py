@@ -13,10 +13,12 @@ The targets:
   photographs of children (England and Wales), the grading the IWF and UK police use.
   A: penetrative sexual activity, sexual activity with an animal, or sadism; B: non-penetrative
   sexual activity; C: other indecent images not in A or B. They say nothing of the child's age.
-- INTERPOL's "baseline" (``interpol``): material INTERPOL and its partners treat as illegal in
-  every country: a real child, prepubescent (apparently under about 13), in a sexual act or
-  with the focus on the genital or anal region. Everything else is "national": whether it is
-  illegal depends on the country's law, not on the baseline.
+- INTERPOL's "baseline" (``interpol``): INTERPOL's Baseline list holds material its
+  specialists judge illegal in any country, with strict criteria on severity, for example
+  children believed to be 13 or under. As the criteria are usually summarised: a real child,
+  prepubescent, in a sexual act or with the focus on the genital or anal region. Everything
+  else is "national" (the word hotlines use beside "baseline"): whether it is illegal
+  depends on the country's law. Check INTERPOL's current text before relying on a row.
 
 The table translates only what the definitions imply. Where a scheme draws a line the other
 does not (the industry "sex act" holds both UK A and B; UK categories carry no age, so no
