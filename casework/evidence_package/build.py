@@ -55,23 +55,24 @@ def export(*, case_id: int, user: Any) -> Package:
             signature = keys.signing_key().sign(body)
             zf.writestr(manifest.MANIFEST, body, compress_type=TEXT_COMPRESSION)
             zf.writestr(manifest.SIGNATURE, base64.b64encode(signature) + b"\n")
+        size = out.tell()
+        out.seek(0)
+        digest = hashlib.sha256(body).hexdigest()
+        # Recorded before a byte is served: no export leaves unaudited.
+        audit.by_user(
+            user,
+            "evidence.exported",
+            target=f"case:{case.pk}",
+            data={
+                "manifest_sha256": digest,
+                "files": [f["path"] for f in files],
+                "bytes": size,
+                "key_fingerprint": keys.fingerprint(),
+            },
+        )
     except BaseException:
         out.close()
         raise
-    size = out.tell()
-    out.seek(0)
-    digest = hashlib.sha256(body).hexdigest()
-    audit.by_user(
-        user,
-        "evidence.exported",
-        target=f"case:{case.pk}",
-        data={
-            "manifest_sha256": digest,
-            "files": [f["path"] for f in files],
-            "bytes": size,
-            "key_fingerprint": keys.fingerprint(),
-        },
-    )
     name = f"case-{case.pk}-evidence-{timezone.now():%Y%m%dT%H%M%SZ}.zip"
     return Package(file=out, filename=name, size=size, manifest_sha256=digest)
 
