@@ -36,3 +36,7 @@ class SupportResourceAdmin(admin.ModelAdmin):
 
     list_display = ["name", "contact", "url", "position"]
     list_editable = ["position"]
+
+
+# The index also shows the evidence packages' public signing key (casework.evidence_package).
+admin.site.index_template = "casework/admin/index.html"

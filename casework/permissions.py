@@ -76,6 +76,11 @@ def may_lead(user: Any) -> bool:
     return roles.has_role(user, *roles.LEAD_ROLES)
 
 
+def may_export_evidence(user: Any) -> bool:
+    """Download a case's evidence package for law enforcement: the decrypted evidence."""
+    return roles.has_role(user, *roles.LEAD_ROLES)
+
+
 def may_reassign(user: Any) -> bool:
     return roles.has_role(user, roles.ESCALATION_LEAD, roles.ADMIN)
 

@@ -239,6 +239,11 @@ AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY", "")
 AUDIT_SIGNING_KEY_FILE = Path(
     os.environ.get("AUDIT_SIGNING_KEY_FILE", DATA_DIR / "audit-signing.key")
 )
+# The Ed25519 key that signs law-enforcement evidence packages (casework.evidence_package).
+EVIDENCE_SIGNING_KEY = os.environ.get("EVIDENCE_SIGNING_KEY", "")
+EVIDENCE_SIGNING_KEY_FILE = Path(
+    os.environ.get("EVIDENCE_SIGNING_KEY_FILE", DATA_DIR / "evidence-signing.key")
+)
 
 CELERY_TASK_IGNORE_RESULT = True
 # Each worker process may use this much address space (RLIMIT_AS): a file that needs more

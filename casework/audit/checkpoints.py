@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.utils import timezone
 
+from casework import signing_keys
 from casework.models import AuditSeal
 
 FILE_NAME = "checkpoints.jsonl"
@@ -57,22 +58,11 @@ class CheckpointError(Exception):
 
 
 def signing_key() -> Ed25519PrivateKey:
-    """AUDIT_SIGNING_KEY (base64 of 32 bytes), or a key made once into AUDIT_SIGNING_KEY_FILE."""
-    if settings.AUDIT_SIGNING_KEY:
-        return Ed25519PrivateKey.from_private_bytes(base64.b64decode(settings.AUDIT_SIGNING_KEY))
-    path = Path(settings.AUDIT_SIGNING_KEY_FILE)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Written aside, then linked into place: another process never reads a half-written
-        # key, and if it made one first, that one stays.
-        draft = path.with_name(f".{path.name}.{os.getpid()}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(base64.b64encode(os.urandom(32)).decode())
-        with contextlib.suppress(FileExistsError):
-            os.link(draft, path)
-        draft.unlink()
-    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(path.read_text().strip()))
+    """AUDIT_SIGNING_KEY (base64 of 32 bytes, or PEM), or a key made once into
+    AUDIT_SIGNING_KEY_FILE."""
+    return signing_keys.ed25519_key(
+        settings.AUDIT_SIGNING_KEY, Path(settings.AUDIT_SIGNING_KEY_FILE)
+    )
 
 
 def checkpoint_file() -> Path:

@@ -13,6 +13,7 @@ from casework.cases import claims, decisions, evidence, priority, viewing, vocab
 from casework.cases.errors import CaseActionRefused
 from casework.escalation import routing
 from casework.escalation import selectors as escalation_selectors
+from casework.evidence_package import offer
 from casework.models import Case, Decision
 from casework.views.decorators import case_action, existing_case, role_required
 from casework.views.queues import claim_next
@@ -57,6 +58,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "routes": routing.routed_targets(page.case) if page.may["approve"] else [],
         "hotlines": hotlines.TARGETS,
         "wellbeing": activity.reviewer_status(request.user) if page.may["decide"] else None,
+        "evidence_export": offer.evidence_export(page.decisions, request.user),
     }
     return render(request, "casework/case.html", context)
 

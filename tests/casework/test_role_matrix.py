@@ -35,6 +35,7 @@ MATRIX = {
     "case-reassign": ("post", {L}),
     "case-merge": ("post", {L}),
     "case-split": ("post", {L}),
+    "case-evidence-package": ("post", {L}),
     "media-preview": ("get", {R, L, AD}),
     "audit": ("get", {AU, AD}),
     "escalations": ("get", {L, AD}),
