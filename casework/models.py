@@ -352,6 +352,7 @@ from casework.escalation.models import (  # noqa: E402
     EscalationDocument,
     EscalationFile,
 )
+from casework.escalation.webhook_models import WebhookAttempt, WebhookDelivery  # noqa: E402
 
 __all__ = [
     "AuditEvent",
@@ -369,4 +370,6 @@ __all__ = [
     "Queue",
     "Skip",
     "ViewSettings",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]
