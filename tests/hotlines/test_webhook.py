@@ -10,15 +10,17 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pytest
 import requests
 from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import timezone
 
 from casework import roles
 from casework.cases import claims, decisions, filing
-from casework.escalation import failures, webhook_outbox
+from casework.escalation import failures, tasks, webhook_outbox
 from casework.escalation.webhook_models import WebhookDelivery
 from casework.hotlines import webhook
 from casework.hotlines.webhook import signing
@@ -356,3 +358,28 @@ def test_the_command_runs_a_webhook_sandbox_that_fails_first_on_demand():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_readmes_receiver_accepts_a_delivery_and_refuses_what_the_sandbox_refuses():
+    readme = (django_settings.BASE_DIR / "README.md").read_text()
+    start = readme.index("```python\nimport hashlib, hmac, json, time")
+    snippet = readme[start + len("```python\n") : readme.index("```", start + 10)]
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 (the README's own example)
+    receive, seen = namespace["receive"], set()
+    body, now = an_event(), int(time.time())
+    headers = signing.signed_headers(KEY_ID, SECRET, now, body)
+    assert receive(headers, body, {KEY_ID: SECRET}, seen) == 200
+    assert receive(headers, body, {KEY_ID: SECRET}, seen) == 409
+    assert receive(headers, body + b" ", {KEY_ID: SECRET}, seen) == 401
+    stale = signing.signed_headers(KEY_ID, SECRET, now - 301, an_event("e2"))
+    assert receive(stale, an_event("e2"), {KEY_ID: SECRET}, seen) == 401
+
+
+def test_the_sweep_queues_the_first_pending_event_of_a_case_whose_message_seems_lost(receiver):
+    case = reviewed_case(52)
+    decisions.approve_decision(case_id=case.pk, lead=lead(52))
+    assert tasks.deliver_due_webhooks() == 0  # their own messages are on the way
+    long_ago = timezone.now() - timedelta(minutes=2)
+    WebhookDelivery.objects.filter(case=case).update(updated_at=long_ago)
+    assert tasks.deliver_due_webhooks() == 1  # the first; the approval follows it
