@@ -21,9 +21,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from casework import audit
+from casework import audit, permissions
+from casework.cases.errors import CaseActionRefused
 from casework.escalation import queueing
-from casework.escalation.webhook_models import WebhookDelivery
+from casework.escalation.webhook_models import WebhookDelivery, WebhookState
 from casework.models import Case, Decision
 from reports import api
 
@@ -94,3 +95,27 @@ def payload(delivery: WebhookDelivery, *, final: bool) -> dict[str, Any]:
             for media in report.media.all()
         ],
     }
+
+
+def retry(*, delivery_id: int, lead: Any) -> WebhookDelivery:
+    """A lead sends a stopped event again (the same event id: a receiver that has it drops it)."""
+    if not permissions.may_lead(lead):
+        raise CaseActionRefused("Only escalation leads retry webhook events.")
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+        if delivery.state != WebhookState.NEEDS_ATTENTION:
+            raise CaseActionRefused("Only a webhook event that needs attention can be retried.")
+        problem = delivery.problem
+        delivery.state = WebhookState.PENDING
+        delivery.failures, delivery.problem, delivery.next_attempt_at = 0, "", None
+        delivery.save(
+            update_fields=["state", "failures", "problem", "next_attempt_at", "updated_at"]
+        )
+        audit.by_user(
+            lead,
+            "webhook.retried",
+            target=f"case:{delivery.case_id}",
+            data={"delivery": delivery.pk, "event": delivery.event, "problem": problem},
+        )
+        transaction.on_commit(lambda: queueing.enqueue_task(DELIVER_TASK, delivery.pk))
+    return delivery
