@@ -10,9 +10,13 @@ says anything about the case's escalation to hotlines.
 
 from __future__ import annotations
 
+import json
 import uuid
+from typing import Any
 
 from django.db import models
+
+from reports.api import SealedTextField
 
 
 class WebhookState(models.TextChoices):
@@ -32,7 +36,9 @@ class WebhookDelivery(models.Model):
         "casework.Case", on_delete=models.PROTECT, related_name="webhook_deliveries"
     )
     decision = models.ForeignKey("casework.Decision", on_delete=models.PROTECT, related_name="+")
-    payload = models.JSONField(help_text="The event exactly as sent (no personal data)")
+    body = SealedTextField(
+        help_text="The event's JSON exactly as sent; sealed: it holds the reports' external ids"
+    )
     state = models.CharField(
         max_length=16, choices=WebhookState.choices, default=WebhookState.PENDING
     )
@@ -55,6 +61,10 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"Webhook {self.event} {self.event_id} of case {self.case_id}"
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return json.loads(self.body)
 
 
 class WebhookAttempt(models.Model):

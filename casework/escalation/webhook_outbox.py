@@ -74,7 +74,7 @@ def _attempt_if_due(delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> boo
     """True when delivered (the next event may go)."""
     if delivery.next_attempt_at and delivery.next_attempt_at > timezone.now():
         return False
-    sent, answer = endpoint.deliver(delivery.payload)
+    answer = endpoint.deliver(delivery.body.encode())
     with transaction.atomic():
         WebhookAttempt.objects.create(
             delivery=delivery,

@@ -25,6 +25,7 @@ from casework import audit, permissions
 from casework.cases.errors import CaseActionRefused
 from casework.escalation import queueing
 from casework.escalation.webhook_models import WebhookDelivery, WebhookState
+from casework.hotlines.webhook import event_body
 from casework.models import Case, Decision
 from reports import api
 
@@ -44,8 +45,8 @@ def announce(event: str, *, case: Case, decision: Decision, final: bool) -> Webh
     is empty); the worker is told once the transaction commits."""
     if not enabled():
         return None
-    delivery = WebhookDelivery(event=event, case=case, decision=decision, payload={})
-    delivery.payload = payload(delivery, final=final)
+    delivery = WebhookDelivery(event=event, case=case, decision=decision)
+    delivery.body = event_body(payload(delivery, final=final)).decode()
     delivery.save()
     audit.record(
         "webhook.queued",

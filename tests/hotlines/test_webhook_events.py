@@ -8,6 +8,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -53,6 +54,11 @@ def test_the_first_verdict_fires_not_final_and_the_approval_fires_final(receiver
     assert first.payload["id"] == str(first.event_id)
     assert "private" not in json.dumps(first.payload)  # no reviewer's note, no names
     assert "rev-41" not in json.dumps(first.payload)
+    with connection.cursor() as cursor:  # what a dump of the outbox shows: sealed
+        cursor.execute("SELECT body FROM casework_webhookdelivery WHERE id = %s", [first.pk])
+        stored = cursor.fetchone()[0]
+    stored = stored.encode() if isinstance(stored, str) else bytes(stored)
+    assert b"ext-41" not in stored and b"csam_suspected" not in stored
     decisions.approve_decision(case_id=case.pk, lead=lead(41))
     assert events_of(case) == [
         ("verdict.recorded", "csam_suspected", False),

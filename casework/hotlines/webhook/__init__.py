@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from casework.hotlines import Answer, Document
+from casework.hotlines import Answer
 from casework.hotlines.webhook.client import WebhookClient
 
 TARGET = "webhook"
@@ -41,7 +41,6 @@ class WebhookEndpoint:
         if self._client is not None:
             self._client.close()
 
-    def deliver(self, event: dict[str, Any]) -> tuple[Document, Answer]:
-        body = event_body(event)
-        sent = Document(f"{event['type']}.json", "application/json", body.decode())
-        return sent, self.client.post(body)
+    def deliver(self, body: bytes) -> Answer:
+        """POST one event's exact bytes (see event_body), signed now."""
+        return self.client.post(body)
