@@ -1,5 +1,6 @@
-"""The worker's side of the outbox: drive one escalation, and sweep for due ones (the beat
-schedule runs the sweep, so an escalation whose message was lost still goes)."""
+"""The worker's side of the outboxes: drive one escalation or deliver one webhook event, and
+sweep for due ones (the beat schedule runs the sweeps, so one whose message was lost still
+goes)."""
 
 from __future__ import annotations
 
