@@ -6,7 +6,7 @@ from casework.escalation import selectors as escalation_selectors
 
 def user_roles(request: HttpRequest) -> dict[str, object]:
     """What the navigation may offer this user, and, for leads and admins, how many
-    escalations need attention (a failure is never silent)."""
+    escalations and webhook events need attention (a failure is never silent)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"may_read_audit": False, "sees_stats": False, "sees_previews": False}
@@ -18,5 +18,8 @@ def user_roles(request: HttpRequest) -> dict[str, object]:
         "sees_previews": roles.has_role(user, *roles.PREVIEW_ROLES),
         "escalations_needing_attention": (
             escalation_selectors.needing_attention_count() if watches_escalations else 0
+        ),
+        "webhooks_needing_attention": (
+            escalation_selectors.webhooks_needing_attention_count() if watches_escalations else 0
         ),
     }

@@ -367,6 +367,7 @@ from casework.escalation.models import (  # noqa: E402
     EscalationDocument,
     EscalationFile,
 )
+from casework.escalation.webhook_models import WebhookAttempt, WebhookDelivery  # noqa: E402
 from casework.wellbeing.models import ReviewDay, ReviewLimits, SupportResource  # noqa: E402
 
 __all__ = [
@@ -388,4 +389,6 @@ __all__ = [
     "Skip",
     "SupportResource",
     "ViewSettings",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

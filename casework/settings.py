@@ -277,6 +277,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "casework.escalation.tasks.drive_due_escalations",
         "schedule": 30.0,
     },
+    "deliver-due-webhooks": {
+        "task": "casework.escalation.tasks.deliver_due_webhooks",
+        "schedule": 30.0,
+    },
 }
 
 # --- Intake and evidence ------------------------------------------------------------------
@@ -336,6 +340,22 @@ ESCALATION_RETRY_BASE_SECONDS = env_int("ESCALATION_RETRY_BASE_SECONDS", 30)
 ESCALATION_RETRY_MAX_SECONDS = env_int("ESCALATION_RETRY_MAX_SECONDS", 3600)
 # The Celery queue escalation tasks go to (a separate worker may serve hotline traffic).
 ESCALATION_QUEUE = os.environ.get("ESCALATION_QUEUE", "celery")
+
+# The signed webhook: every verdict, approval and return, POSTed the moment it is recorded to
+# the platform's enforcement or a partner. Empty URL: nothing is sent. Retries follow the
+# ESCALATION_* backoff and attempt limit.
+WEBHOOK_URL = os.environ.get("WEBHOOK_URL", "")
+WEBHOOK_KEY_ID = os.environ.get("WEBHOOK_KEY_ID") or ("dev" if LOCAL_RUN else "")
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_SECRET = os.environ.get("WEBHOOK_SECRET", "")
+if LOCAL_RUN and not WEBHOOK_SECRET:
+    # The development run's secret follows from its generated SECRET_KEY: made once, like it.
+    WEBHOOK_SECRET = dev_secrets.derived(_dev["secret_key"], "webhook")
+if WEBHOOK_URL and (len(WEBHOOK_SECRET) < 32 or not WEBHOOK_KEY_ID):
+    raise ImproperlyConfigured(
+        "WEBHOOK_URL is set: WEBHOOK_KEY_ID must name the key and WEBHOOK_SECRET must be a "
+        "random string of at least 32 characters"
+    )
 
 # The bearer token a Prometheus scraper sends to /metrics; none: /metrics refuses everyone.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")

@@ -57,6 +57,7 @@ urlpatterns = [
     path("escalations/", escalations.dashboard, name="escalations"),
     path("escalations/<int:escalation_id>/retry", escalations.retry, name="escalation-retry"),
     path("escalations/<int:escalation_id>/retract", escalations.retract, name="escalation-retract"),
+    path("webhooks/<int:delivery_id>/retry", escalations.webhook_retry, name="webhook-retry"),
     path(
         "escalations/documents/<int:document_id>",
         escalations.document,

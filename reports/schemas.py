@@ -195,7 +195,12 @@ class ReportOut(BaseModel):
     media: list[MediaOut]
     case_id: int | None = None
     case_status: str | None = None
-    verdict: str | None = None
+    verdict: str | None = Field(
+        None, description="The case's verdict as soon as a reviewer records it; null before"
+    )
+    verdict_final: bool = Field(
+        False, description="True once the verdict is approved or needed no approval"
+    )
     escalations: list[EscalationOut] = []
 
 

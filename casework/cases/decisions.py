@@ -1,4 +1,5 @@
-"""Decisions: the holder records a verdict; a CSAM verdict waits for a second person."""
+"""Decisions: the holder records a verdict; a CSAM verdict waits for a second person. Each
+verdict, approval and return is announced to the webhook in its own transaction."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from casework.cases.errors import CaseActionRefused
 from casework.cases.evidence import case_media_ids
 from casework.cases.vocabulary import check_incident_type, clean_labels
 from casework.escalation import actions as escalation_actions
+from casework.escalation import webhooks
 from casework.models import Case, Decision
 from reports import api
 
@@ -64,6 +66,8 @@ def record_decision(
                 "status": case.status,
             },
         )
+        needs_approval = verdict in NEEDS_APPROVAL
+        webhooks.announce(webhooks.RECORDED, case=case, decision=decision, final=not needs_approval)
     return decision
 
 
@@ -122,6 +126,7 @@ def approve_decision(
             reason=reason,
             include_account_files=include_account_files,
         )
+        webhooks.announce(webhooks.APPROVED, case=case, decision=decision, final=True)
     return decision
 
 
@@ -144,4 +149,5 @@ def return_decision(*, case_id: int, lead: Any, reason: str) -> Decision:
             target=f"case:{case.pk}",
             data={"decision": decision.pk, "reason": decision.return_reason},
         )
+        webhooks.announce(webhooks.RETURNED, case=case, decision=decision, final=False)
     return decision

@@ -36,7 +36,7 @@ def file_report(report_id: int) -> Case:
     return Case.objects.get(case_reports__report_id=report_id)
 
 
-# What a platform may learn of a decision: only decisions that stand.
+# A verdict that stands: approved, or closed without needing approval.
 FINAL_STATUSES = {
     Case.Status.APPROVED,
     Case.Status.ESCALATING,
@@ -46,12 +46,20 @@ FINAL_STATUSES = {
 
 
 def case_for_platform(report: Any) -> dict[str, Any]:
-    """The case a report is in, its status, and the verdict once it is final (merged into
-    what the intake API tells the platform about its report)."""
+    """The case a report is in, its status, and its verdict as soon as it is recorded, with
+    whether it is final (merged into what the intake API tells the platform about its
+    report). A CSAM verdict awaiting its second person is not final, but already means "take
+    it down"; the webhook says the same at the same moment."""
     case = Case.objects.filter(case_reports__report=report).only("id", "status", "verdict").first()
     if case is None:
-        return {"case_id": None, "case_status": None, "verdict": None, "escalations": []}
-    verdict = case.verdict if case.status in FINAL_STATUSES else None
+        return {
+            "case_id": None,
+            "case_status": None,
+            "verdict": None,
+            "verdict_final": False,
+            "escalations": [],
+        }
+    verdict = case.verdict or None
     escalations = [
         {"target": target, "state": state, "hotline_id": hotline_id or None}
         for target, state, hotline_id in case.escalations.order_by("id").values_list(
@@ -62,5 +70,6 @@ def case_for_platform(report: Any) -> dict[str, Any]:
         "case_id": case.pk,
         "case_status": case.status,
         "verdict": verdict,
+        "verdict_final": verdict is not None and case.status in FINAL_STATUSES,
         "escalations": escalations,
     }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -28,3 +30,8 @@ def load_or_create(path: Path) -> dict[str, str]:
     finally:
         draft.unlink()
     return json.loads(path.read_text())
+
+
+def derived(secret: str, purpose: str) -> str:
+    """A development secret for one purpose, following from another: made once, like it."""
+    return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).hexdigest()

@@ -35,17 +35,18 @@ DRIVEN_STATES = (EscalationState.PENDING, EscalationState.SENDING, EscalationSta
 
 
 @contextlib.contextmanager
-def exclusive(escalation_id: int) -> Iterator[bool]:
-    """Hold the escalation's advisory lock for this database session, if nobody else does."""
+def exclusive(escalation_id: int, lock_class: int = LOCK_CLASS) -> Iterator[bool]:
+    """Hold the escalation's advisory lock for this database session, if nobody else does
+    (another outbox names its own lock_class)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_CLASS, escalation_id])
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [lock_class, escalation_id])
         mine = cursor.fetchone()[0]
     try:
         yield mine
     finally:
         if mine:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_CLASS, escalation_id])
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [lock_class, escalation_id])
 
 
 def drive(escalation_id: int, *, hotline=None) -> str:

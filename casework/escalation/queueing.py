@@ -13,3 +13,10 @@ def enqueue(escalation_id: int, countdown: float = 0) -> None:
     current_app.send_task(
         DRIVE_TASK, args=[escalation_id], countdown=countdown, queue=settings.ESCALATION_QUEUE
     )
+
+
+def enqueue_task(task: str, object_id: int, countdown: float = 0) -> None:
+    """Queue another outbox task (the webhook's) by name, on the escalation queue."""
+    current_app.send_task(
+        task, args=[object_id], countdown=countdown, queue=settings.ESCALATION_QUEUE
+    )

@@ -3,7 +3,7 @@ count behind the leads' banner."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Min, Prefetch
@@ -15,6 +15,7 @@ from casework.escalation.models import (
     EscalationDocument,
     EscalationState,
 )
+from casework.escalation.webhook_models import WebhookDelivery, WebhookState
 from casework.models import CaseReport
 
 IN_FLIGHT = (EscalationState.SENDING, EscalationState.SUBMITTED)
@@ -37,6 +38,10 @@ def needing_attention_count() -> int:
     return Escalation.objects.filter(state=EscalationState.NEEDS_ATTENTION).count()
 
 
+def webhooks_needing_attention_count() -> int:
+    return WebhookDelivery.objects.filter(state=WebhookState.NEEDS_ATTENTION).count()
+
+
 @dataclass(frozen=True)
 class Dashboard:
     pending: list[Escalation]
@@ -46,6 +51,8 @@ class Dashboard:
     median_to_finished: timedelta | None
     p95_to_finished: timedelta | None
     measured: int
+    webhooks_pending: int = 0
+    webhooks_needing_attention: list[WebhookDelivery] = field(default_factory=list)
 
 
 def dashboard(now: datetime | None = None, limit: int = 200) -> Dashboard:
@@ -66,6 +73,12 @@ def dashboard(now: datetime | None = None, limit: int = 200) -> Dashboard:
         median_to_finished=_percentile(durations, 50),
         p95_to_finished=_percentile(durations, 95),
         measured=len(durations),
+        webhooks_pending=WebhookDelivery.objects.filter(state=WebhookState.PENDING).count(),
+        webhooks_needing_attention=list(
+            WebhookDelivery.objects.filter(state=WebhookState.NEEDS_ATTENTION).order_by("id")[
+                :limit
+            ]
+        ),
     )
 
 

@@ -1,5 +1,6 @@
-"""The worker's side of the outbox: drive one escalation, and sweep for due ones (the beat
-schedule runs the sweep, so an escalation whose message was lost still goes)."""
+"""The worker's side of the outboxes: drive one escalation or deliver one webhook event, and
+sweep for due ones (the beat schedule runs the sweeps, so one whose message was lost still
+goes)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
-from casework.escalation import outbox, queueing
+from casework.escalation import outbox, queueing, webhook_outbox
 from casework.escalation.models import IS_DUE, Escalation, EscalationState
+from casework.escalation.webhook_models import WebhookDelivery, WebhookState
+from casework.escalation.webhooks import DELIVER_TASK
 
 # Every escalation has a message of its own on the way (queued at approval, or with its
 # retry's countdown): the sweep is for messages that were lost, so it leaves alone one that
@@ -38,3 +41,28 @@ def drive_due_escalations() -> int:
     for escalation_id in ids:
         queueing.enqueue(escalation_id)
     return len(ids)
+
+
+@shared_task(name="casework.escalation.tasks.deliver_webhook")
+def deliver_webhook(delivery_id: int) -> str:
+    return webhook_outbox.deliver(delivery_id)
+
+
+@shared_task(name="casework.escalation.tasks.deliver_due_webhooks")
+def deliver_due_webhooks() -> int:
+    """Queue the first pending event of each case whose own message seems lost: due, and
+    unchanged for SWEEP_GRACE (the rest of the case's events follow it)."""
+    settled = timezone.now() - SWEEP_GRACE
+    first_of_case = (
+        WebhookDelivery.objects.filter(state=WebhookState.PENDING)
+        .order_by("case_id", "id")
+        .distinct("case_id")
+    )
+    due = [
+        d.pk
+        for d in first_of_case[:1000]
+        if d.updated_at <= settled and (d.next_attempt_at is None or d.next_attempt_at <= settled)
+    ]
+    for delivery_id in due:
+        queueing.enqueue_task(DELIVER_TASK, delivery_id)
+    return len(due)

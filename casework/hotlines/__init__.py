@@ -73,4 +73,9 @@ def connect(target: str):
         from casework.hotlines.ncmec import CyberTipline
 
         return CyberTipline()
+    if target == "webhook":
+        # Not in TARGETS: the webhook is told of every decision, not routed at approval.
+        from casework.hotlines.webhook import WebhookEndpoint
+
+        return WebhookEndpoint()
     raise KeyError(f"unknown hotline {target!r}")

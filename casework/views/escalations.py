@@ -1,5 +1,6 @@
 """Escalation pages for leads: the hotline dashboard, retry and retract of an escalation that
-needs attention, and the documents sent and receipts received (each download audited)."""
+needs attention (and of a webhook event that does), and the documents sent and receipts
+received (each download audited)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from casework import roles
 from casework.cases.errors import CaseActionRefused
-from casework.escalation import actions, selectors
+from casework.escalation import actions, selectors, webhooks
 from casework.escalation.models import Escalation, EscalationDocument
+from casework.escalation.webhook_models import WebhookDelivery
 from casework.views.decorators import role_required
 
 DOCUMENT_ROLES = (*roles.LEAD_ROLES, *roles.AUDIT_ROLES)
@@ -22,7 +24,8 @@ DOCUMENT_ROLES = (*roles.LEAD_ROLES, *roles.AUDIT_ROLES)
 @never_cache
 @role_required(*roles.LEAD_ROLES, roles.ADMIN)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "casework/escalations.html", {"board": selectors.dashboard()})
+    context = {"board": selectors.dashboard(), "webhook_on": webhooks.enabled()}
+    return render(request, "casework/escalations.html", context)
 
 
 @require_GET
@@ -76,3 +79,16 @@ def retract(request: HttpRequest, escalation_id: int) -> HttpResponse:
         messages.success(request, f"Escalation {escalation_id} retracted.")
 
     return _escalation_action(request, escalation_id, act)
+
+
+@require_POST
+@role_required(*roles.LEAD_ROLES)
+def webhook_retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    if not WebhookDelivery.objects.filter(pk=delivery_id).exists():
+        raise Http404("No such webhook event.")
+    try:
+        webhooks.retry(delivery_id=delivery_id, lead=request.user)
+        messages.success(request, f"Webhook event {delivery_id} will be sent again.")
+    except CaseActionRefused as refused:
+        messages.error(request, str(refused))
+    return redirect("escalations")

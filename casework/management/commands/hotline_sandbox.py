@@ -6,6 +6,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from casework.hotlines.ncmec.sandbox import CyberTiplineSandbox
+from casework.hotlines.webhook.sandbox import FAILURES, WebhookSandbox
+
+DEFAULT_PORTS = {"ncmec": 8650, "webhook": 8651}
 
 
 class Command(BaseCommand):
@@ -15,38 +18,50 @@ class Command(BaseCommand):
         "validation, report state and NCMEC's deletion of unfinished reports; GET "
         "/_sandbox/reports lists them as JSON). --faults injects failures, e.g. "
         "'submit=503@once,upload=drop-after@10%,finish=timeout@once,*=401@always'. "
-        "Point NCMEC_BASE_URL at it."
+        "Point NCMEC_BASE_URL at it. (webhook: a receiver at /webhook that verifies the "
+        "signature, refuses stale timestamps and replays; --fail-first N answers the first N "
+        'deliveries --fail-status, and POST /_sandbox/fail {"count": N} does so on demand; '
+        "GET /_sandbox/events lists what it received. Point WEBHOOK_URL at it.)"
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("target", choices=["ncmec"])
+        parser.add_argument("target", choices=sorted(DEFAULT_PORTS))
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8650)
+        parser.add_argument("--port", type=int, help="default 8650 (ncmec), 8651 (webhook)")
         parser.add_argument(
             "--faults",
             default="",
-            help="step=fault[@when], comma-separated; faults 500, 503, 401, drop, drop-after, "
-            "timeout, timeout-after, code:N; when always, once, N or P%%",
+            help="ncmec: step=fault[@when], comma-separated; faults 500, 503, 401, drop, "
+            "drop-after, timeout, timeout-after, code:N; when always, once, N or P%%",
         )
         parser.add_argument(
             "--hang-seconds",
             type=float,
             default=120.0,
-            help="how long a timeout fault holds a request before closing it (default 120)",
+            help="ncmec: how long a timeout fault holds a request before closing it",
         )
         parser.add_argument("--username", default=settings.NCMEC_USERNAME or "casework")
         parser.add_argument("--password", default=settings.NCMEC_PASSWORD or "sandbox")
+        parser.add_argument("--key-id", default=settings.WEBHOOK_KEY_ID or "sandbox")
+        parser.add_argument(
+            "--secret",
+            default=settings.WEBHOOK_SECRET or "sandbox-secret",
+            help="webhook: the shared secret (default WEBHOOK_SECRET)",
+        )
+        parser.add_argument("--fail-first", type=int, default=0, help="webhook: fail N first")
+        parser.add_argument(
+            "--fail-status", default="503", help=f"webhook: one of {', '.join(sorted(FAILURES))}"
+        )
 
-    def handle(self, *args, target, host, port, faults, username, password, **options):
+    def handle(self, *args, target, host, port, **options):
+        port = port if port is not None else DEFAULT_PORTS[target]
         try:
-            sandbox = CyberTiplineSandbox(
-                host, port, username, password, faults, hang_seconds=options["hang_seconds"]
-            )
+            sandbox, banner = self._sandbox(target, host, port, options)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         except OSError as exc:
             raise CommandError(f"cannot listen on {host}:{port}: {exc}") from exc
-        self.stdout.write(f"NCMEC CyberTipline sandbox at {sandbox.url} (user {username})")
+        self.stdout.write(banner)
         self.stdout.flush()
         try:
             sandbox.serve_forever()
@@ -54,3 +69,25 @@ class Command(BaseCommand):
             pass
         finally:
             sandbox.server.server_close()
+
+    def _sandbox(self, target: str, host: str, port: int, options: dict):
+        if target == "webhook":
+            sandbox = WebhookSandbox(
+                host,
+                port,
+                options["key_id"],
+                options["secret"],
+                fail_first=options["fail_first"],
+                fail_status=options["fail_status"],
+            )
+            return sandbox, f"Webhook sandbox at {sandbox.url} (key id {options['key_id']})"
+        username = options["username"]
+        sandbox = CyberTiplineSandbox(
+            host,
+            port,
+            username,
+            options["password"],
+            options["faults"],
+            hang_seconds=options["hang_seconds"],
+        )
+        return sandbox, f"NCMEC CyberTipline sandbox at {sandbox.url} (user {username})"

@@ -1,5 +1,6 @@
 """Run everything: migrate, load demo data, then the web server, worker and scheduler, and
-(for the development run) a local NCMEC sandbox the demo escalates to."""
+(for the development run) a local NCMEC sandbox the demo escalates to and a webhook sandbox
+its decisions are announced to."""
 
 from __future__ import annotations
 
@@ -53,6 +54,12 @@ class Command(BaseCommand):
             default=8650,
             help="port of the local NCMEC sandbox (the local run without NCMEC_BASE_URL only)",
         )
+        parser.add_argument(
+            "--webhook-port",
+            type=int,
+            default=8651,
+            help="port of the local webhook sandbox (the local run without WEBHOOK_URL only)",
+        )
 
     def handle(self, *args, host: str, port: int, no_demo: bool, sandbox_port: int, **options):
         call_command("migrate", interactive=False, verbosity=0)
@@ -80,6 +87,18 @@ class Command(BaseCommand):
                 f"--port={sandbox_port}",
                 f"--username={env['NCMEC_USERNAME']}",
                 f"--password={env['NCMEC_PASSWORD']}",
+            ]
+        if settings.LOCAL_RUN and not os.environ.get("WEBHOOK_URL"):
+            # Decisions are announced to a local receiver that checks their signatures (key
+            # id and secret: the local run's own, from the settings).
+            webhook_port = options["webhook_port"]
+            env["WEBHOOK_URL"] = f"http://127.0.0.1:{webhook_port}/webhook"
+            commands["webhook"] = [
+                python,
+                "manage.py",
+                "hotline_sandbox",
+                "webhook",
+                f"--port={webhook_port}",
             ]
         commands |= {
             "web": [
@@ -120,6 +139,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Casework is running at http://{host}:{port}/"))
         if "sandbox" in commands:
             self.stdout.write(f"Escalations go to the NCMEC sandbox at {env['NCMEC_BASE_URL']}.")
+        if "webhook" in commands:
+            self.stdout.write(f"Decisions go to the webhook sandbox at {env['WEBHOOK_URL']}.")
         self.stdout.write("Press Ctrl-C to stop the web server, the worker and the scheduler.")
         try:
             while True:
