@@ -11,15 +11,14 @@ def user_roles(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {"may_read_audit": False, "sees_stats": False, "sees_previews": False}
     watches_escalations = roles.has_role(user, *roles.LEAD_ROLES, roles.ADMIN)
+    escalations, webhooks = (
+        escalation_selectors.attention_counts() if watches_escalations else (0, 0)
+    )
     return {
         "may_read_audit": permissions.may_read_audit(user),
         "watches_escalations": watches_escalations,
         "sees_stats": permissions.may_see_stats(user),
         "sees_previews": roles.has_role(user, *roles.PREVIEW_ROLES),
-        "escalations_needing_attention": (
-            escalation_selectors.needing_attention_count() if watches_escalations else 0
-        ),
-        "webhooks_needing_attention": (
-            escalation_selectors.webhooks_needing_attention_count() if watches_escalations else 0
-        ),
+        "escalations_needing_attention": escalations,
+        "webhooks_needing_attention": webhooks,
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Min, Prefetch
 from django.utils import timezone
 
@@ -34,12 +35,21 @@ def for_case(case_id: int) -> list[Escalation]:
     )
 
 
-def needing_attention_count() -> int:
-    return Escalation.objects.filter(state=EscalationState.NEEDS_ATTENTION).count()
-
-
-def webhooks_needing_attention_count() -> int:
-    return WebhookDelivery.objects.filter(state=WebhookState.NEEDS_ATTENTION).count()
+def attention_counts() -> tuple[int, int]:
+    """Escalations and webhook events needing attention, in one query (every page of a lead
+    shows both)."""
+    with connection.cursor() as cursor:
+        # The table names come from the models; the states are bound parameters.
+        sql = (
+            f"SELECT (SELECT count(*) FROM {Escalation._meta.db_table} WHERE state = %s),"  # noqa: S608
+            f" (SELECT count(*) FROM {WebhookDelivery._meta.db_table} WHERE state = %s)"
+        )
+        cursor.execute(
+            sql,
+            [EscalationState.NEEDS_ATTENTION, WebhookState.NEEDS_ATTENTION],
+        )
+        escalations, webhooks = cursor.fetchone()
+    return escalations, webhooks
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ MATRIX = {
     "audit": ("get", {AU, AD}),
     "escalations": ("get", {L, AD}),
     "escalation-retry": ("post", {L}),
+    "webhook-retry": ("post", {L}),
     "escalation-retract": ("post", {L}),
     "escalation-document": ("get", {L, AU, AD}),
     "stats": ("get", {L, AD}),
@@ -81,6 +82,7 @@ ARGS = {
     "media_id": 999999,
     "escalation_id": 999999,
     "document_id": 999999,
+    "delivery_id": 999999,
 }
 
 
