@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from casework.models import AuditEvent, Queue
+from casework.models import AuditEvent, LegalHold, Queue
 
 
 @admin.register(AuditEvent)
@@ -28,3 +28,30 @@ class QueueAdmin(admin.ModelAdmin):
 
     list_display = ["name", "slug", "position", "deadline_hours", "reasons", "roles"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(admin.ModelAdmin):
+    """Legal holds, readable: they are placed and lifted on the case page, with a reason and
+    an audit event, never edited here."""
+
+    list_display = ["id", "case", "placed_at", "placed_by", "lifted_at", "lifted_by"]
+    list_filter = ["lifted_at"]
+    readonly_fields = [
+        "case",
+        "reason",
+        "placed_by",
+        "placed_at",
+        "lifted_by",
+        "lifted_at",
+        "lift_reason",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

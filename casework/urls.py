@@ -6,6 +6,7 @@ from casework.views import (
     audit,
     case,
     escalations,
+    holds,
     leads,
     media,
     oidc,
@@ -32,6 +33,8 @@ CASE_ROUTES = [
     ("media/<int:media_id>/reveal", media.reveal, "media-reveal"),
     ("media/<int:media_id>/metadata", media.metadata, "media-metadata"),
     ("media/<int:media_id>/enlarged", media.enlarged, "media-enlarged"),
+    ("holds/place", holds.place_hold, "legal-hold-place"),
+    ("holds/<int:hold_id>/lift", holds.lift_hold, "legal-hold-lift"),
 ]
 
 urlpatterns = [

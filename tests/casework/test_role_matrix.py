@@ -34,6 +34,8 @@ MATRIX = {
     "case-reassign": ("post", {L}),
     "case-merge": ("post", {L}),
     "case-split": ("post", {L}),
+    "legal-hold-place": ("post", {AD}),
+    "legal-hold-lift": ("post", {AD}),
     "media-preview": ("get", {R, L, AD}),
     "audit": ("get", {AU, AD}),
     "escalations": ("get", {L, AD}),
@@ -72,6 +74,7 @@ ARGS = {
     "media_id": 999999,
     "escalation_id": 999999,
     "document_id": 999999,
+    "hold_id": 999999,
 }
 
 
