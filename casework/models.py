@@ -348,39 +348,6 @@ class ViewSettings(models.Model):
         return f"View settings of {self.user or 'the team'}"
 
 
-class LegalHold(models.Model):
-    """An admin's order to keep a case's evidence whatever its dates say, until lifted."""
-
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="legal_holds")
-    reason = models.TextField()
-    placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    placed_at = models.DateTimeField()
-    lifted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    lifted_at = models.DateTimeField(null=True, blank=True)
-    lift_reason = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-placed_at", "-id"]
-        indexes = [
-            models.Index(
-                fields=["case"],
-                name="legal_hold_active_idx",
-                condition=models.Q(lifted_at__isnull=True),
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"Legal hold {self.pk} on case {self.case_id}"
-
-    @property
-    def active(self) -> bool:
-        return self.lifted_at is None
-
-
 # The escalation outbox lives with its logic; defined here so that Django finds it.
 from casework.escalation.models import (  # noqa: E402
     Escalation,
@@ -388,6 +355,7 @@ from casework.escalation.models import (  # noqa: E402
     EscalationDocument,
     EscalationFile,
 )
+from casework.preservation.models import LegalHold  # noqa: E402
 
 __all__ = [
     "AuditEvent",

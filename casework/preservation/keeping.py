@@ -70,6 +70,8 @@ def _media_keeping(
     preserved = media.preserved_until
     if held:
         why = "A legal hold is on the case: kept until it is lifted."
+        if preserved and preserved > now:
+            why += f" Preserved at least until {preserved:%Y-%m-%d}: {media.preserved_reason}"
         return MediaKeeping(media.pk, "held", None, why)
     if preserved and preserved > now:
         return MediaKeeping(media.pk, "preserved", preserved, media.preserved_reason)
