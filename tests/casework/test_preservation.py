@@ -352,3 +352,21 @@ def test_the_report_says_when_nothing_is_held():
     out = io.StringIO()
     call_command("preservation_report", stdout=out)
     assert out.getvalue().strip() == "Nothing is held or preserved."
+
+
+def test_the_purge_runs_on_the_beat_schedule(settings):
+    from casework.celery import app
+    from casework.preservation import tasks
+
+    [entry] = [
+        e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"] == "casework.preservation.tasks.purge_expired_evidence"
+    ]
+    assert entry["schedule"] <= 24 * 3600
+    assert tasks.purge_expired_evidence.name in app.tasks
+    case, media = closed(24)
+    Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - 91 * DAY)
+    Media.objects.filter(pk=media.pk).update(created_at=timezone.now() - 91 * DAY)
+    assert tasks.purge_expired_evidence() == 1
+    assert purged(media)
