@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from casework.models import AuditEvent, Queue, SupportResource
+from casework.models import AuditEvent, LegalHold, Queue, SupportResource
 
 
 @admin.register(AuditEvent)
@@ -40,3 +40,30 @@ class SupportResourceAdmin(admin.ModelAdmin):
 
 # The index also shows the evidence packages' public signing key (casework.evidence_package).
 admin.site.index_template = "casework/admin/index.html"
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(admin.ModelAdmin):
+    """Legal holds, readable: they are placed and lifted on the case page, with a reason and
+    an audit event, never edited here."""
+
+    list_display = ["id", "case", "placed_at", "placed_by", "lifted_at", "lifted_by"]
+    list_filter = ["lifted_at"]
+    readonly_fields = [
+        "case",
+        "reason",
+        "placed_by",
+        "placed_at",
+        "lifted_by",
+        "lifted_at",
+        "lift_reason",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

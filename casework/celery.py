@@ -17,7 +17,9 @@ if "casework.settings" not in sys.modules:
 
 app = Celery("casework")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["reports", "casework.cases", "casework.audit", "casework.escalation"])
+app.autodiscover_tasks(
+    ["reports", "casework.cases", "casework.audit", "casework.escalation", "casework.preservation"]
+)
 
 
 @signals.worker_init.connect

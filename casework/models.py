@@ -107,6 +107,9 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was closed: the evidence's keeping starts"
+    )
     verdict = models.CharField(max_length=24, blank=True)
     # Why the case is where it is and how urgent, as the list and the case page explain it.
     priority_reasons = models.JSONField(default=list, blank=True)
@@ -368,6 +371,7 @@ from casework.escalation.models import (  # noqa: E402
     EscalationFile,
 )
 from casework.escalation.webhook_models import WebhookAttempt, WebhookDelivery  # noqa: E402
+from casework.preservation.models import LegalHold  # noqa: E402
 from casework.wellbeing.models import ReviewDay, ReviewLimits, SupportResource  # noqa: E402
 
 __all__ = [
@@ -381,6 +385,7 @@ __all__ = [
     "EscalationAttempt",
     "EscalationDocument",
     "EscalationFile",
+    "LegalHold",
     "LoginFailure",
     "OidcIdentity",
     "Queue",

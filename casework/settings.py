@@ -281,10 +281,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "casework.escalation.tasks.deliver_due_webhooks",
         "schedule": 30.0,
     },
+    "purge-expired-evidence": {
+        "task": "casework.preservation.tasks.purge_expired_evidence",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Intake and evidence ------------------------------------------------------------------
 EVIDENCE_DIR = Path(os.environ.get("EVIDENCE_DIR", DATA_DIR / "evidence"))
+# Preservation (casework/preservation/): evidence in a hotline report is kept this many days
+# after its submission. 18 U.S.C. 2258A(h), as amended by the REPORT Act, asks for one year;
+# a shorter span is refused rather than clamped, so that nobody believes it is in force.
+EVIDENCE_PRESERVE_DAYS = env_int("EVIDENCE_PRESERVE_DAYS", 365)
+if EVIDENCE_PRESERVE_DAYS < 365:
+    raise ImproperlyConfigured(
+        f"EVIDENCE_PRESERVE_DAYS must be at least 365 (18 U.S.C. 2258A(h) asks for a year "
+        f"after a hotline report), not {EVIDENCE_PRESERVE_DAYS}"
+    )
+# Evidence of a case closed without a hotline report is purged this many days after closing.
+EVIDENCE_KEEP_CLOSED_DAYS = env_int("EVIDENCE_KEEP_CLOSED_DAYS", 90)
+if EVIDENCE_KEEP_CLOSED_DAYS < 1:
+    raise ImproperlyConfigured("EVIDENCE_KEEP_CLOSED_DAYS must be at least 1")
 INTAKE_MAX_REQUEST_BYTES = env_int("INTAKE_MAX_REQUEST_BYTES", 100 * 1024 * 1024)
 INTAKE_MAX_MEDIA_COUNT = env_int("INTAKE_MAX_MEDIA_COUNT", 20)
 INTAKE_BATCH_MAX_ITEMS = env_int("INTAKE_BATCH_MAX_ITEMS", 1000)

@@ -7,6 +7,7 @@ from casework.views import (
     case,
     escalations,
     evidence,
+    holds,
     leads,
     media,
     oidc,
@@ -37,6 +38,8 @@ CASE_ROUTES = [
     ("media/<int:media_id>/metadata", media.metadata, "media-metadata"),
     ("media/<int:media_id>/enlarged", media.enlarged, "media-enlarged"),
     ("media/<int:media_id>/reblurred", media.reblurred, "media-reblurred"),
+    ("holds/place", holds.place_hold, "legal-hold-place"),
+    ("holds/<int:hold_id>/lift", holds.lift_hold, "legal-hold-lift"),
 ]
 
 urlpatterns = [

@@ -102,6 +102,9 @@ class MediaInline(admin.StackedInline):
         "pdq_quality",
         "status",
         "error",
+        "preserved_until",
+        "preserved_reason",
+        "purged_at",
     ]
     readonly_fields = fields
     extra = 0
@@ -112,6 +115,8 @@ class MediaInline(admin.StackedInline):
 
     @admin.display(description="Preview (blurred)")
     def blurred_preview(self, media: Media):
+        if media.purged_at:
+            return "purged"
         if not media.preview_ready:
             return "not ready"
         return format_html(

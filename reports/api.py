@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
-from reports import region_reveal, synthetic, vault
+from reports import purging, region_reveal, synthetic, vault
 from reports.facts import ListMatch, ReportFacts, facts_of_groups, report_facts
 from reports.filing_queue import (
     claim_reports_to_file,
@@ -28,6 +28,7 @@ from reports.media import inspect
 from reports.metadata import read_metadata
 from reports.models import Media, MediaMatch, Platform, Report
 from reports.previews import DEFAULT_STYLE, PreviewStyle
+from reports.purging import PurgedMedia
 from reports.region_reveal import BadRegion
 from reports.schemas import ReportIn
 from reports.sealed_fields import SealedTextField, matching
@@ -36,7 +37,7 @@ from reports.selectors import add_status_extension
 from reports.stats import intake_counts, match_rates
 from reports.styled_previews import preview_for
 from reports.tokens import create_intake_token
-from reports.vault import VaultError
+from reports.vault import MediaPurged, VaultError
 
 __all__ = [
     "BadRegion",
@@ -46,7 +47,9 @@ __all__ = [
     "REPORT_REASONS",
     "REPORT_SOURCES",
     "ListMatch",
+    "MediaPurged",
     "PreviewStyle",
+    "PurgedMedia",
     "ReportFacts",
     "SealError",
     "SealedTextField",
@@ -57,6 +60,11 @@ __all__ = [
     "claim_reports_to_file",
     "content_hashes",
     "create_intake_token",
+    "delete_purged_bytes",
+    "media_due_for_purge",
+    "mark_media_purged",
+    "preserve_media",
+    "preserved_media",
     "facts_of_groups",
     "intake_counts",
     "media_ids_of_reports",
@@ -95,16 +103,21 @@ synthetic_video = synthetic.video_bytes
 
 
 def original_bytes(media_id: int) -> tuple[bytes, str, str]:
-    """The stored original (decrypted), its sniffed content type, and its kind."""
-    media = Media.objects.only("vault_name", "content_type", "kind").get(pk=media_id)
+    """The stored original (decrypted), its sniffed content type, and its kind; MediaPurged
+    once its keeping has ended."""
+    media = Media.objects.only("vault_name", "content_type", "kind", "purged_at").get(pk=media_id)
+    purging.refuse_if_purged(media)
     return vault.load(media.vault_name), media.content_type, media.kind
 
 
 def region_revealed_bytes(media_id: int, region_text: str) -> tuple[bytes, list[int]]:
     """A JPEG of the original image unfiltered only inside region_text (`x,y,w,h` in its
     pixels), and the region read; BadRegion if it cannot be read, does not fit, or the media
-    item is a video."""
-    media = Media.objects.only("vault_name", "kind", "width", "height").get(pk=media_id)
+    item is a video; MediaPurged once its keeping has ended."""
+    media = Media.objects.only("vault_name", "kind", "width", "height", "purged_at").get(
+        pk=media_id
+    )
+    purging.refuse_if_purged(media)
     if media.kind != Media.Kind.IMAGE:
         raise region_reveal.BadRegion("applies to images; reveal a video whole")
     region = region_reveal.parse_region(region_text, media.width or 0, media.height or 0)
@@ -232,6 +245,22 @@ def media_metadata(media_id: int) -> dict[str, str]:
     """The media item's embedded metadata (EXIF, PNG text, container tags)."""
     data, _, kind = original_bytes(media_id)
     return read_metadata(data, kind)
+
+
+# --- Preservation (casework.preservation decides what is kept and what is purged) -------
+
+preserve_media = purging.preserve
+media_due_for_purge = purging.due_for_purge
+mark_media_purged = purging.mark_purged
+delete_purged_bytes = purging.delete_bytes
+
+
+def preserved_media(now: Any) -> list[dict[str, Any]]:
+    """Media preserved past now, not purged: id, report, until and why (for the report)."""
+    rows = Media.objects.filter(preserved_until__gt=now, purged_at__isnull=True).order_by(
+        "preserved_until", "pk"
+    )
+    return list(rows.values("id", "report_id", "preserved_until", "preserved_reason"))
 
 
 # --- Submitting (the demo data) -----------------------------------------------------------

@@ -162,6 +162,15 @@ class Media(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Preservation (casework.preservation decides; see README: Preservation): the bytes are
+    # kept at least until preserved_until, and once purged only this row stays, hashes and all.
+    preserved_until = models.DateTimeField(
+        null=True, blank=True, help_text="Kept at least until then (a hotline report's year)"
+    )
+    preserved_reason = models.CharField(max_length=300, blank=True)
+    purged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the bytes and previews were deleted"
+    )
 
     class Meta:
         verbose_name_plural = "media"
@@ -181,7 +190,7 @@ class Media(models.Model):
 
     @property
     def preview_ready(self) -> bool:
-        return bool(self.preview_vault_name)
+        return bool(self.preview_vault_name) and self.purged_at is None
 
 
 class HashList(models.Model):

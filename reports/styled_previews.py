@@ -41,12 +41,26 @@ def clear_cache() -> None:
         _cache.clear()
 
 
+def forget(media_ids: set[int]) -> None:
+    """Drop these media's styled previews (purged: nothing of their bytes may stay). Other
+    processes' caches are not reached; preview_for checks the row before its cache."""
+    with _lock:
+        for key in [k for k in _cache if k[0] in media_ids]:
+            del _cache[key]
+
+
 def preview_for(media_id: int, style: PreviewStyle) -> bytes | None:
     """The preview of a media item in this style, or None if it has none (yet). The default
-    style, and every video (its keyframe grid), get the stored preview as it is."""
+    style, and every video (its keyframe grid), get the stored preview as it is. MediaPurged
+    once its bytes are gone."""
     media = (
-        Media.objects.filter(pk=media_id).only("kind", "vault_name", "preview_vault_name").first()
+        Media.objects.filter(pk=media_id)
+        .only("kind", "vault_name", "preview_vault_name", "purged_at")
+        .first()
     )
+    if media is not None and media.purged_at is not None:
+        forget({media_id})
+        raise vault.MediaPurged(media_id, media.purged_at)
     if media is None or not media.preview_vault_name:
         return None
     if style == DEFAULT_STYLE or media.kind != Media.Kind.IMAGE:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -19,6 +20,18 @@ MAGIC = b"CWV1"
 
 class VaultError(Exception):
     pass
+
+
+class MediaPurged(VaultError):
+    """The media item's bytes were deleted when its keeping ended; only its record stays."""
+
+    def __init__(self, media_id: int, purged_at: datetime):
+        super().__init__(
+            f"Media {media_id} was purged on {purged_at:%Y-%m-%d} when its keeping ended: "
+            "its bytes and previews are gone; its hashes and sizes stay on record."
+        )
+        self.media_id = media_id
+        self.purged_at = purged_at
 
 
 def _path(name: str) -> Path:

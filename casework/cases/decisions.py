@@ -53,7 +53,18 @@ def record_decision(
         case.verdict = verdict
         case.holder = None
         case.lease_expires_at = None
-        case.save(update_fields=["status", "verdict", "holder", "lease_expires_at", "updated_at"])
+        if case.status == Case.Status.CLOSED:
+            case.closed_at = timezone.now()  # the evidence's keeping runs from here
+        case.save(
+            update_fields=[
+                "status",
+                "verdict",
+                "holder",
+                "lease_expires_at",
+                "closed_at",
+                "updated_at",
+            ]
+        )
         audit.by_user(
             user,
             "case.decided",

@@ -9,3 +9,7 @@ class FieldRefused(Exception):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class EvidencePurged(Exception):
+    """The media item's bytes were purged when its keeping ended: answered 410 with why."""

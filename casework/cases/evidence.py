@@ -8,7 +8,7 @@ from typing import Any
 
 from casework import audit, permissions
 from casework.cases import view_settings
-from casework.cases.errors import CaseActionRefused, FieldRefused
+from casework.cases.errors import CaseActionRefused, EvidencePurged, FieldRefused
 from casework.models import AuditEvent, Case
 from reports import api
 
@@ -20,8 +20,11 @@ def case_media_ids(case: Case) -> list[int]:
 
 def view_preview(*, media_id: int, user: Any) -> bytes | None:
     """The preview of a media item in the user's view settings (None if there is none yet),
-    audited."""
-    data = api.preview_for(media_id, view_settings.settings_for(user).preview_style())
+    audited; EvidencePurged once its keeping has ended."""
+    try:
+        data = api.preview_for(media_id, view_settings.settings_for(user).preview_style())
+    except api.MediaPurged as gone:
+        raise EvidencePurged(str(gone)) from gone
     if data is not None:
         audit.by_user(user, "media.preview_viewed", target=f"media:{media_id}")
     return data
@@ -50,6 +53,8 @@ def reveal_media(*, case_id: int, media_id: int, user: Any) -> tuple[bytes, str]
     case = _case_media(case_id, media_id, user)
     try:
         data, content_type, _ = api.original_bytes(media_id)
+    except api.MediaPurged as gone:
+        raise EvidencePurged(str(gone)) from gone
     except api.VaultError as exc:
         raise CaseActionRefused(str(exc)) from exc
     audit.by_user(user, "media.revealed", target=f"media:{media_id}", data={"case": case.pk})
@@ -64,6 +69,8 @@ def reveal_region(*, case_id: int, media_id: int, user: Any, region: str) -> byt
         data, read = api.region_revealed_bytes(media_id, region)
     except api.BadRegion as bad:
         raise FieldRefused("region", str(bad)) from bad
+    except api.MediaPurged as gone:
+        raise EvidencePurged(str(gone)) from gone
     except api.VaultError as exc:
         raise CaseActionRefused(str(exc)) from exc
     audit.by_user(
@@ -121,6 +128,8 @@ def inspect_metadata(*, case_id: int, media_id: int, user: Any) -> dict[str, str
     case = _case_media(case_id, media_id, user)
     try:
         found = api.media_metadata(media_id)
+    except api.MediaPurged as gone:
+        raise EvidencePurged(str(gone)) from gone
     except api.VaultError as exc:
         raise CaseActionRefused(str(exc)) from exc
     audit.by_user(user, "media.metadata_viewed", target=f"media:{media_id}", data={"case": case.pk})

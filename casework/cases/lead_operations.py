@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from casework import audit, permissions
 from casework.cases.claims import hold
@@ -72,10 +73,20 @@ def merge_cases(*, lead: Any, case_id: int, into_id: int) -> Case:
         source.case_reports.update(case=target)
         source.contents.update(case=target)
         source.status = Case.Status.CLOSED
+        source.closed_at = timezone.now()
         source.verdict = ""
         source.holder = None
         source.lease_expires_at = None
-        source.save(update_fields=["status", "verdict", "holder", "lease_expires_at", "updated_at"])
+        source.save(
+            update_fields=[
+                "status",
+                "verdict",
+                "holder",
+                "lease_expires_at",
+                "closed_at",
+                "updated_at",
+            ]
+        )
         refresh_facts(target)
         _record_on_both(lead, "case.merged", source, target, ("merged_into", "merged_from"), moved)
     return target

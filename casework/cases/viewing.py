@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from casework import audit, permissions
+from casework import audit, permissions, roles
 from casework.audit import sealed_data
 from casework.cases import selectors, view_settings
 from casework.models import Case, Decision
+from casework.preservation.keeping import CaseKeeping, case_keeping
 from reports import api
 
 
@@ -22,6 +23,7 @@ class CasePage:
     decisions: list[Decision]
     timeline: list[Any]
     uploader_cases: list[Case]
+    keeping: CaseKeeping | None = None  # preservation: holds, and each media item's keeping
     may: dict[str, bool] = field(default_factory=dict)
     view: view_settings.Resolved = view_settings.BUILT_IN  # the user's view settings
 
@@ -36,6 +38,9 @@ def view_case(*, case_id: int, user: Any) -> CasePage:
     media = [m for r in reports for m in r.media.all()]
     for item in media:
         item.best_match = matches.get(item.pk)
+    keeping = case_keeping(case, media)
+    for item, kept in zip(media, keeping.media, strict=True):
+        item.keeping = kept
     may_preview = permissions.may_see_previews(user)
     view = view_settings.settings_for(user) if may_preview else view_settings.BUILT_IN
     for item in media:
@@ -48,6 +53,7 @@ def view_case(*, case_id: int, user: Any) -> CasePage:
         decisions=decisions,
         timeline=selectors.timeline(case, reports),
         uploader_cases=selectors.other_cases_of_uploaders(case, reports),
+        keeping=keeping,
         may={
             "decide": permissions.may_decide(case, user),
             "claim": permissions.may_claim(case, user),
@@ -55,6 +61,7 @@ def view_case(*, case_id: int, user: Any) -> CasePage:
             "reveal": permissions.may_look_closely(case, user),
             "approve": permissions.may_approve(case, user, decisions[0] if decisions else None),
             "lead": permissions.may_lead(user),
+            "hold": roles.has_role(user, roles.ADMIN),
         },
         view=view,
     )

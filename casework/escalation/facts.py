@@ -32,10 +32,12 @@ def case_facts(case: Case, *, target: str, include_account_files: bool = False) 
     media = [m for r in reports for m in r.media.all()]
     looked_at = _looked_at([m.pk for m in media])
     labels = decision.media_labels if decision else {}
+    # A purged file has no bytes to send (an account file of a case settled long ago).
     files = [
         _media_file(case, r, m, labels.get(str(m.pk), {}), looked_at)
         for r in reports
         for m in r.media.all()
+        if m.purged_at is None
     ]
     files += [_transcript(case, r) for r in reports if r.reason in TEXT_REASONS and r.description]
     posted = [t for r in reports if (t := _when(r.content.get("posted_at")))]

@@ -29,6 +29,7 @@ from casework.escalation import facts as gathering
 from casework.escalation import failures, records, status
 from casework.escalation.models import Escalation, EscalationFile, EscalationState
 from casework.escalation.records import ACTOR
+from casework.preservation.escalated import preserve_escalated
 
 LOCK_CLASS = 0x45534331  # advisory lock namespace for escalations
 DRIVEN_STATES = (EscalationState.PENDING, EscalationState.SENDING, EscalationState.SUBMITTED)
@@ -130,6 +131,7 @@ def _submit(escalation: Escalation, hotline, case_facts) -> bool:
                 target=f"case:{escalation.case_id}",
                 data=records.about(escalation, report_id=answer.report_id),
             )
+            preserve_escalated(escalation, escalation.submitted_at)
         return True
     return failures.failed(escalation, answer, [sent])
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0019_webhook_delivery"),
+        ("casework", "0020_legal_holds"),
     ]
 
     operations = [

@@ -35,6 +35,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "decisions": page.decisions,
         "timeline": page.timeline,
         "uploader_cases": page.uploader_cases,
+        "keeping": page.keeping,
+        "may_hold": page.may["hold"],
         "holds": page.may["decide"],
         "may_claim": page.may["claim"],
         "priority_reasons": priority.describe(page.case.priority_reasons, page.case.created_at),

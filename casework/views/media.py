@@ -8,15 +8,25 @@ from django.views.decorators.http import require_GET, require_POST
 
 from casework import roles
 from casework.cases import evidence, metadata_view
-from casework.cases.errors import CaseActionRefused, FieldRefused
+from casework.cases.errors import CaseActionRefused, EvidencePurged, FieldRefused
 from casework.views.decorators import existing_case, role_required
+
+
+def _gone(purged: EvidencePurged) -> HttpResponse:
+    """410 Gone: the bytes were deleted on purpose when the evidence's keeping ended."""
+    response = HttpResponse(str(purged), status=410, content_type="text/plain")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET
 @role_required(*roles.PREVIEW_ROLES)
 def media_preview(request: HttpRequest, media_id: int) -> HttpResponse:
     """The server-made blurred greyscale preview."""
-    data = evidence.view_preview(media_id=media_id, user=request.user)
+    try:
+        data = evidence.view_preview(media_id=media_id, user=request.user)
+    except EvidencePurged as gone:
+        return _gone(gone)
     if data is None:
         raise Http404("No preview for this media item (yet).")
     response = HttpResponse(data, content_type="image/jpeg")
@@ -43,6 +53,8 @@ def reveal(request: HttpRequest, case_id: int, media_id: int) -> HttpResponse:
             )
     except CaseActionRefused as refused:
         return HttpResponse(str(refused), status=403, content_type="text/plain")
+    except EvidencePurged as gone:
+        return _gone(gone)
     except FieldRefused as bad:
         return HttpResponse(str(bad), status=400, content_type="text/plain")
     response = HttpResponse(data, content_type=content_type)
@@ -92,6 +104,8 @@ def metadata(request: HttpRequest, case_id: int, media_id: int) -> HttpResponse:
         found = evidence.inspect_metadata(case_id=case_id, media_id=media_id, user=request.user)
     except CaseActionRefused as refused:
         return JsonResponse({"error": str(refused)}, status=403)
+    except EvidencePurged as gone:
+        return JsonResponse({"error": str(gone)}, status=410)
     response = JsonResponse({"metadata": found, "sections": metadata_view.sections(found)})
     response["Cache-Control"] = "no-store"
     return response

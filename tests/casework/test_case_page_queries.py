@@ -13,7 +13,7 @@ from tests.helpers import make_user, signed_in, stored_image
 
 pytestmark = pytest.mark.django_db
 
-MAX_QUERIES = 16  # 15, and the viewer's view settings (the previews' display size)
+MAX_QUERIES = 18  # 15, the viewer's view settings, and preservation (holds, settled date)
 
 
 def case_of(n_reports: int, seed: int):

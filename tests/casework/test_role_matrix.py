@@ -36,6 +36,8 @@ MATRIX = {
     "case-merge": ("post", {L}),
     "case-split": ("post", {L}),
     "case-evidence-package": ("post", {L}),
+    "legal-hold-place": ("post", {AD}),
+    "legal-hold-lift": ("post", {AD}),
     "media-preview": ("get", {R, L, AD}),
     "audit": ("get", {AU, AD}),
     "escalations": ("get", {L, AD}),
@@ -83,6 +85,7 @@ ARGS = {
     "escalation_id": 999999,
     "document_id": 999999,
     "delivery_id": 999999,
+    "hold_id": 999999,
 }
 
 
