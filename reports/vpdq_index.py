@@ -94,32 +94,39 @@ class VpdqListIndex:
         """{entry id: the shares} for every entry that any of the video's frames touch
         (is_match tells which meet the rule)."""
         loaded = self.sync(rule)
-        query = prepared(frames, rule.quality_min)
-        if not query or len(loaded.index) == 0:
-            return {}
-        rows, ids, distances = loaded.index.query(hex_to_bytes(query), rule.frame_distance)
-        if ids.shape[0] == 0:
-            return {}
-        entries = ids >> FRAME_BITS
-        touched, which = np.unique(entries, return_inverse=True)
-        closest = np.full(touched.shape[0], 257, dtype=np.int64)
-        np.minimum.at(closest, which, distances)
-        closest_of = dict(zip(touched.tolist(), closest.tolist(), strict=True))
-        query_pairs = np.unique(np.stack([entries, rows]), axis=1)[0]
-        entry_frames = np.unique(ids) >> FRAME_BITS
-        query_hits = dict(zip(*np.unique(query_pairs, return_counts=True), strict=True))
-        entry_hits = dict(zip(*np.unique(entry_frames, return_counts=True), strict=True))
-        found = {}
-        for entry, hits in query_hits.items():
-            query_percent = share(int(hits), len(query))
-            compared = share(int(entry_hits[entry]), loaded.frame_counts[int(entry)])
-            found[int(entry)] = VideoMatch(
-                query_percent,
-                compared,
-                rule.accepts(query_percent, compared),
-                closest_of[int(entry)],
-            )
-        return found
+        return shares(loaded.index, loaded.frame_counts, prepared(frames, rule.quality_min), rule)
+
+
+def shares(
+    index: PDQIndex, frame_counts: dict[int, int], query: list[str], rule: Rule
+) -> dict[int, VideoMatch]:
+    """The rule's shares for every entry of the index that the query's prepared frames
+    touch. The rows are entry << FRAME_BITS | position, and frame_counts holds each entry's
+    prepared frames."""
+    if not query or len(index) == 0:
+        return {}
+    rows, ids, distances = index.query(hex_to_bytes(query), rule.frame_distance)
+    if ids.shape[0] == 0:
+        return {}
+    entries = ids >> FRAME_BITS
+    touched, which = np.unique(entries, return_inverse=True)
+    closest = np.full(touched.shape[0], 257, dtype=np.int64)
+    np.minimum.at(closest, which, distances)
+    # Distinct (entry, query frame) pairs, and distinct entry frames, counted per entry.
+    query_hits = np.bincount(which[_first_of(entries * len(query) + rows)], minlength=len(touched))
+    entry_hits = np.bincount(which[_first_of(ids)], minlength=len(touched))
+    found = {}
+    for k, entry in enumerate(touched.tolist()):
+        query_percent = share(int(query_hits[k]), len(query))
+        compared = share(int(entry_hits[k]), frame_counts[entry])
+        accepted = rule.accepts(query_percent, compared)
+        found[entry] = VideoMatch(query_percent, compared, accepted, int(closest[k]))
+    return found
+
+
+def _first_of(values: np.ndarray) -> np.ndarray:
+    """Positions of the first occurrence of each distinct value."""
+    return np.unique(values, return_index=True)[1]
 
 
 list_index = VpdqListIndex()
