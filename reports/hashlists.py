@@ -172,7 +172,9 @@ def _parse_threatexchange(text: str, kind: str | None) -> Iterator[ParsedEntry]:
         if parts[0].lower() in ("vpdq", "video_vpdq") or (
             kind == "vpdq" and line.lstrip()[:1] == "["
         ):
-            listed = line.split(None, 1)[1] if parts[0][:1] != "[" else line
+            listed = line.strip()
+            if not listed.startswith("["):
+                listed = listed[len(parts[0]) :]  # the signal type's name, then the list
             yield _entry(number, "vpdq", {"hash": listed.strip()})
         elif len(parts) == 2:
             name = parts[0].lower()

@@ -108,13 +108,14 @@ def test_csv_and_jsonl_carry_the_list_in_the_hash_field(tmp_path, fmt):
     ("text", "fmt", "line"),
     [
         (f'pdq {"f" * 64}\nvpdq ["{"a" * 63},90,0"]\n', "threatexchange", 2),
+        ("vpdq\n", "threatexchange", 1),
         ('hash,kind\n"[""x""]",vpdq\n', "csv", 2),
         ('{"hash": "[]", "kind": "vpdq"}\n', "jsonl", 1),
         (f'{{"hash": "{"a" * 64}", "kind": "vpdq"}}\n', "jsonl", 1),
     ],
 )
 def test_a_bad_vpdq_value_names_the_line_and_imports_nothing(tmp_path, text, fmt, line):
-    with pytest.raises(CommandError, match=f"line {line}, field hash: a vpdq value"):
+    with pytest.raises(CommandError, match=f"line {line}, field hash: (a vpdq value|is missing)"):
         run_import(tmp_path, text, "--list", "bad", "--format", fmt)
     assert not HashList.objects.filter(name="bad").exists()
 
@@ -236,3 +237,17 @@ def test_frames_below_the_quality_do_not_match_image_lists():
     assert record_matches(media) == []
     MediaVpdq.objects.filter(media=media).update(records=f"0,50,{image_pdq},0.000\n")
     assert [(m.distance, m.timestamp) for m in record_matches(media)] == [(0, 0.0)]
+
+
+def test_an_approved_video_adds_its_vpdq_to_the_confirmed_list():
+    from reports.hashlists import CONFIRMED_LIST, add_confirmed
+
+    media = make_video(34, FRAMES_A)
+    assert add_confirmed([media.pk], {media.pk: "A1"}) == 2  # its SHA-256 and its vPDQ
+    entry = HashEntry.objects.get(hash_list__name=CONFIRMED_LIST, kind="vpdq")
+    assert (entry.frames, entry.category, entry.source_id) == (
+        serialized(FRAMES_A),
+        "A1",
+        f"media:{media.pk}",
+    )
+    assert add_confirmed([media.pk], {media.pk: "A1"}) == 0
