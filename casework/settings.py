@@ -25,6 +25,7 @@ from casework.env import (
     data_dir,
     debug,
     env_bool,
+    env_float,
     env_int,
     local_run,
     parse_evidence_keys,
@@ -317,6 +318,15 @@ INTAKE_PLATFORM_MAX_PIXELS = env_int("INTAKE_PLATFORM_MAX_PIXELS", 10_000_000_00
 INTAKE_PLATFORM_WINDOW_SECONDS = env_int("INTAKE_PLATFORM_WINDOW_SECONDS", 3600)
 # PDQ matches against hash lists within this Hamming distance (of 256 bits).
 PDQ_MATCH_DISTANCE = env_int("PDQ_MATCH_DISTANCE", 31)
+# vPDQ: frames hashed per second of video (0: every frame), and the matching rule
+# (python-threatexchange's defaults): frames of quality >= VPDQ_QUALITY_MIN, a frame matches
+# within VPDQ_FRAME_DISTANCE, videos match when the query's matched share and the compared
+# video's reach the two percentages.
+VPDQ_FRAMES_PER_SECOND = env_float("VPDQ_FRAMES_PER_SECOND", 1.0)
+VPDQ_QUALITY_MIN = env_int("VPDQ_QUALITY_MIN", 50)
+VPDQ_FRAME_DISTANCE = env_int("VPDQ_FRAME_DISTANCE", 31)
+VPDQ_QUERY_MATCH_PERCENT = env_float("VPDQ_QUERY_MATCH_PERCENT", 80.0)
+VPDQ_COMPARED_MATCH_PERCENT = env_float("VPDQ_COMPARED_MATCH_PERCENT", 0.0)
 # A failed media task retries after 1x, 2x, 4x, 8x this many seconds, then fails for good.
 MEDIA_RETRY_BACKOFF_SECONDS = env_int("MEDIA_RETRY_BACKOFF_SECONDS", 5)
 # Django's own limits must not undercut ours: the size middleware enforces them first.

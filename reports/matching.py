@@ -13,6 +13,7 @@ from django.db.models import Q
 from reports import pdq_matcher
 from reports.models import HashEntry, HashList, Media, MediaMatch
 from reports.signals import media_matched
+from reports.video_matching import Found, video_matches
 
 
 def find_matches(media: Media) -> dict[int, int]:
@@ -34,8 +35,12 @@ def find_matches(media: Media) -> dict[int, int]:
 
 
 def record_matches(media: Media) -> list[MediaMatch]:
-    """Replace the media item's stored matches with what the lists say now."""
-    found = find_matches(media)
+    """Replace the media item's stored matches with what the lists say now (a video's by its
+    vPDQ and its frames too)."""
+    found = {entry: Found(distance) for entry, distance in find_matches(media).items()}
+    for entry, match in video_matches(media).items():
+        if entry not in found or match.distance < found[entry].distance:
+            found[entry] = match
     negative = set(
         HashEntry.objects.filter(
             pk__in=found, hash_list__purpose=HashList.Purpose.NEGATIVE
@@ -47,7 +52,17 @@ def record_matches(media: Media) -> list[MediaMatch]:
         MediaMatch.objects.filter(media=media).exclude(entry_id__in=found).delete()
         known = set(media.matches.values_list("entry_id", flat=True))
         MediaMatch.objects.bulk_create(
-            [MediaMatch(media=media, entry_id=e, distance=d) for e, d in found.items()],
+            [
+                MediaMatch(
+                    media=media,
+                    entry_id=entry,
+                    distance=match.distance,
+                    query_match_percent=match.query_match_percent,
+                    compared_match_percent=match.compared_match_percent,
+                    timestamp=match.timestamp,
+                )
+                for entry, match in found.items()
+            ],
             ignore_conflicts=True,
         )
         if set(found) - known:

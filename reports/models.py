@@ -149,6 +149,9 @@ class Media(models.Model):
     provenance = models.JSONField(
         default=dict, blank=True, help_text="C2PA and XMP provenance signals; see provenance.py"
     )
+    vpdq_frames = models.PositiveIntegerField(
+        default=0, help_text="How many vPDQ frame hashes a video has (they are in MediaVpdq)"
+    )
     preview_vault_name = models.CharField(max_length=64, blank=True)
     preview_key_id = models.CharField(max_length=32, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -193,6 +196,23 @@ class Media(models.Model):
         return bool(self.preview_vault_name) and self.purged_at is None
 
 
+class MediaVpdq(models.Model):
+    """A video's vPDQ, apart from Media so that loading media rows never loads it."""
+
+    media = models.OneToOneField(
+        Media, on_delete=models.CASCADE, primary_key=True, related_name="vpdq"
+    )
+    records = models.TextField(
+        help_text="One frame a line as the reference writes it: frame,quality,pdq hex,timestamp"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "media vPDQ"
+
+    def __str__(self) -> str:
+        return f"vPDQ of media {self.media_id}"
+
+
 class HashList(models.Model):
     """A list of known hashes (NCMEC, IWF, Tech Coalition, internal) media are checked against."""
 
@@ -225,10 +245,18 @@ class HashEntry(models.Model):
         SHA1 = "sha1"
         SHA256 = "sha256"
         PDQ = "pdq"
+        VPDQ = "vpdq"
 
     hash_list = models.ForeignKey(HashList, on_delete=models.CASCADE, related_name="entries")
     kind = models.CharField(max_length=6, choices=Kind.choices)
-    value = models.CharField(max_length=64, help_text="Lower-case hex")
+    value = models.CharField(
+        max_length=64, help_text="Lower-case hex; for vpdq the SHA-256 of frames (one per video)"
+    )
+    frames = models.TextField(
+        blank=True,
+        help_text="vpdq only: the frames as python-threatexchange serializes them, "
+        '["<pdq hex>,<quality>,<timestamp>", ...]',
+    )
     category = models.CharField(max_length=8, blank=True)
     source_id = models.CharField(max_length=200, blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
@@ -252,6 +280,12 @@ class MediaMatch(models.Model):
     media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="matches")
     entry = models.ForeignKey(HashEntry, on_delete=models.CASCADE, related_name="matches")
     distance = models.PositiveSmallIntegerField(default=0)
+    # A video against a vpdq entry: the shares of matched frames (reports.vpdq_matching).
+    query_match_percent = models.FloatField(null=True, blank=True)
+    compared_match_percent = models.FloatField(null=True, blank=True)
+    timestamp = models.FloatField(
+        null=True, blank=True, help_text="A video frame against a pdq entry: the frame's time (s)"
+    )
     found_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -29,6 +29,8 @@ import numpy as np
 import pdqhash
 
 _LUMA = "_ZN8facebook3pdq7hashing20fillFloatLumaFromRGBEPhS2_S2_iiiiPf"
+# The one hash the reference vPDQ computes per frame (its PDQFrameBufferHasher).
+_SINGLE = "_ZN8facebook3pdq7hashing23pdqHash256FromFloatLumaEPfS2_iiPA64_fS4_PA16_fRNS1_7Hash256ERi"
 _DIHEDRAL = (
     "_ZN8facebook3pdq7hashing33pdqDihedralHash256esFromFloatLumaEPfS2_iiPA64_fS4_PA16_fS6_"
     "PNS1_7Hash256ES8_S8_S8_S8_S8_S8_S8_Ri"
@@ -46,6 +48,19 @@ _ROWS, _COLUMNS = np.indices((16, 16))
 _SIGNS = np.stack(
     [np.ones((16, 16)), (-1.0) ** _COLUMNS, (-1.0) ** _ROWS, (-1.0) ** (_ROWS + _COLUMNS)]
 ).astype(np.float32)
+
+
+@functools.cache
+def _single() -> object | None:
+    try:
+        single = getattr(ctypes.CDLL(pdqhash.bindings.__file__), _SINGLE)
+    except (OSError, AttributeError):
+        return None
+    single.restype = None
+    # luma (overwritten), scratch, rows, columns, the 64x64, 16x64 and 16x16 buffers,
+    # the hash (Hash256&), quality (int&).
+    single.argtypes = [ctypes.c_void_p] * 2 + [ctypes.c_int] * 2 + [ctypes.c_void_p] * 5
+    return single
 
 
 @functools.cache
@@ -67,7 +82,48 @@ def _functions() -> tuple | None:
 
 def available() -> bool:
     """Whether the installed pdqhash exports the C++ functions this module calls."""
-    return _functions() is not None
+    return _functions() is not None and _single() is not None
+
+
+class FrameHasher:
+    """PDQ of video frames exactly as the reference vPDQ hashes them: the reference C++'s
+    float32 luma (fillFloatLumaFromRGB) and its single hash (pdqHash256FromFloatLuma), on
+    the full frame, with buffers kept from frame to frame of one size."""
+
+    def __init__(self) -> None:
+        functions, single = _functions(), _single()
+        if functions is None or single is None:
+            raise RuntimeError("this pdqhash build does not export the PDQ C++ functions")
+        self._luma_of, self._hash_of = functions[0], single
+        self._shape: tuple[int, int] | None = None
+        self._small = [np.empty(s, dtype=np.float32) for s in ((64, 64), (16, 64), (16, 16))]
+        self._words = np.zeros(16, dtype=np.uint16)
+        self._quality = ctypes.c_int()
+
+    def __call__(self, rgb: np.ndarray) -> tuple[str, int]:
+        """(64 hex digits, quality 0-100) of packed RGB pixels (height x width x 3, uint8;
+        rows may be padded, as a decoder's planes are)."""
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8 or rgb.strides[1:] != (3, 1):
+            raise ValueError(f"expected height x width x 3 packed RGB bytes, got {rgb.shape}")
+        rows, columns = rgb.shape[:2]
+        if self._shape != (rows, columns):
+            self._shape = (rows, columns)
+            self._luma = np.empty((rows, columns), dtype=np.float32)
+            self._scratch = np.empty_like(self._luma)
+        base = rgb.ctypes.data
+        self._luma_of(
+            base, base + 1, base + 2, rows, columns, rgb.strides[0], 3, self._luma.ctypes.data
+        )
+        self._hash_of(
+            self._luma.ctypes.data,
+            self._scratch.ctypes.data,
+            rows,
+            columns,
+            *(buffer.ctypes.data for buffer in self._small),
+            self._words.ctypes.data,
+            ctypes.addressof(self._quality),
+        )
+        return self._words[::-1].astype(">u2").tobytes().hex(), int(self._quality.value)
 
 
 def dihedral(rgb: np.ndarray) -> tuple[list[str], int] | None:

@@ -10,9 +10,10 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.conf import settings
 from PIL import Image
 
-from reports import hashing, previews
+from reports import hashing, previews, vpdq
 
 # pdqhash allocates several full-size float64 buffers per image (its luma conversion and the
 # C++ filter's scratch buffer): about 8 MB each at 1 megapixel. glibc serves blocks that big
@@ -40,6 +41,7 @@ class ProcessedMedia:
     preview: bytes
     timings: dict[str, float] = field(default_factory=dict)
     pdq_dihedral: list[str] = field(default_factory=list)  # all 8 orientations, pdq first
+    vpdq: list[vpdq.Frame] = field(default_factory=list)  # video only
 
 
 def process_bytes(data: bytes, kind: str) -> ProcessedMedia:
@@ -55,8 +57,11 @@ def process_bytes(data: bytes, kind: str) -> ProcessedMedia:
         t2 = time.perf_counter()
         timings["decode"] = t2 - t1
         preview = previews.keyframe_grid(frames)
-        timings["preview"] = time.perf_counter() - t2
-        return ProcessedMedia(sha256, md5, sha1, "", None, preview, timings)
+        t3 = time.perf_counter()
+        timings["preview"] = t3 - t2
+        hashed = vpdq.hash_video(data, settings.VPDQ_FRAMES_PER_SECOND)
+        timings["vpdq"] = time.perf_counter() - t3
+        return ProcessedMedia(sha256, md5, sha1, "", None, preview, timings, vpdq=hashed)
 
     rgb = decode_rgb(data)
     pixels = np.asarray(rgb)  # one packed copy out of Pillow, shared by PDQ (no further copy)

@@ -159,8 +159,11 @@ class ReportIn(Strict):
 class MatchOut(BaseModel):
     list: str
     kind: str
-    distance: int
+    distance: int | None = None  # not for kind vpdq
     category: str | None
+    query_match_percent: float | None = None  # kind vpdq: the video's frames that matched
+    compared_match_percent: float | None = None  # kind vpdq: the entry's frames that matched
+    timestamp: float | None = None  # a video frame against an image list: its time (s)
 
 
 class MediaOut(BaseModel):
@@ -178,6 +181,7 @@ class MediaOut(BaseModel):
     preview_ready: bool
     error: str | None
     matches: list[MatchOut] = []
+    vpdq_frames: int | None = None  # videos: how many vPDQ frame hashes
 
 
 class EscalationOut(BaseModel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from reports.models import Media, Platform, Report
+from reports.models import HashEntry, Media, MediaMatch, Platform, Report
 
 # Other apps add what they know of a report to what its platform sees (the casework app adds
 # the case and its verdict), without the reports app knowing of them.
@@ -40,16 +40,24 @@ def media_status(media: Media) -> dict[str, Any]:
         "size": media.size,
         "preview_ready": media.preview_ready,
         "error": media.error or None,
-        "matches": [
-            {
-                "list": m.entry.hash_list.name,
-                "kind": m.entry.kind,
-                "distance": m.distance,
-                "category": m.entry.category or None,
-            }
-            for m in media.matches.all()
-        ],
+        "matches": [match_status(m) for m in media.matches.select_related("entry__hash_list")],
+        **({"vpdq_frames": media.vpdq_frames} if media.kind == Media.Kind.VIDEO else {}),
     }
+
+
+def match_status(match: MediaMatch) -> dict[str, Any]:
+    """A list match as the platform sees it: a video's vPDQ match by its two shares of
+    matched frames, a video frame's match against an image by its distance and time."""
+    shown: dict[str, Any] = {"list": match.entry.hash_list.name, "kind": match.entry.kind}
+    if match.entry.kind == HashEntry.Kind.VPDQ:
+        shown["query_match_percent"] = match.query_match_percent
+        shown["compared_match_percent"] = match.compared_match_percent
+    else:
+        shown["distance"] = match.distance
+    shown["category"] = match.entry.category or None
+    if match.timestamp is not None:
+        shown["timestamp"] = match.timestamp
+    return shown
 
 
 def report_status(report: Report) -> dict[str, Any]:

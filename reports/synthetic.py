@@ -72,9 +72,14 @@ def big_png(size: int = 7000, mode: str = "L") -> bytes:
 
 
 def video_bytes(
-    seed: int, seconds: float = 2.0, fps: int = 12, size: tuple[int, int] = (320, 240)
+    seed: int,
+    seconds: float = 2.0,
+    fps: int = 12,
+    size: tuple[int, int] = (320, 240),
+    moving: bool = True,
 ) -> bytes:
-    """A short MP4 (MPEG-4 Part 2) of a shape moving over picture(seed), a keyframe a second."""
+    """A short MP4 (MPEG-4 Part 2) of a shape moving over picture(seed), a keyframe a second
+    (moving=False: picture(seed) alone, a still)."""
     import av
 
     background = picture(seed, size)
@@ -87,7 +92,9 @@ def video_bytes(
         for i in range(int(seconds * fps)):
             frame_image = background.copy()
             x = int((size[0] - 40) * i / max(1, seconds * fps - 1))
-            ImageDraw.Draw(frame_image).rectangle((x, 100, x + 40, 140), fill=(255, 255, 255))
+            if moving:
+                box = (x, 100, x + 40, 140)
+                ImageDraw.Draw(frame_image).rectangle(box, fill=(255, 255, 255))
             frame = av.VideoFrame.from_image(frame_image)
             for packet in stream.encode(frame):
                 container.mux(packet)

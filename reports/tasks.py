@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from reports import leases, vault
 from reports.matching import record_matches
-from reports.models import Media, Report
+from reports.models import Media, MediaVpdq, Report
 from reports.processing import process_bytes
 from reports.provenance import read_provenance
 from reports.signals import report_ready
+from reports.vpdq import to_records
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +82,22 @@ def process_media(self, media_id: int) -> None:
             "preview_vault_name": preview_name,
             "preview_key_id": preview_key,
             "provenance": provenance,
+            "vpdq_frames": len(result.vpdq),
         },
+        vpdq_records=to_records(result.vpdq),
     )
     if not finished:
         vault.discard(preview_name)  # another delivery of this task finished first
 
 
-def _finish(media_id: int, *, attempts: int, fields: dict | None = None, error: str = "") -> bool:
+def _finish(
+    media_id: int,
+    *,
+    attempts: int,
+    fields: dict | None = None,
+    error: str = "",
+    vpdq_records: str = "",
+) -> bool:
     """Record the outcome; False if another delivery of the task recorded one first."""
     with transaction.atomic():
         media = Media.objects.select_for_update().get(pk=media_id)
@@ -102,6 +112,8 @@ def _finish(media_id: int, *, attempts: int, fields: dict | None = None, error: 
         media.lease_holder, media.lease_until = "", None
         media.processed_at = timezone.now()
         media.save()
+        if vpdq_records:
+            MediaVpdq.objects.update_or_create(media=media, defaults={"records": vpdq_records})
         statuses = set(report.media.values_list("status", flat=True))
         if Media.Status.FAILED in statuses:
             report.status = Report.Status.FAILED

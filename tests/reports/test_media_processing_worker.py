@@ -124,3 +124,35 @@ def test_rotated_upload_matches_a_listed_pdq(celery_worker, intake):
     stored = Media.objects.get(pk=media["id"])
     assert stored.sha1 == hashlib.sha1(out.getvalue()).hexdigest()
     assert len(stored.pdq_dihedral.split(",")) == 8
+
+
+def test_posted_video_gets_its_vpdq_and_matches_listed_clips_and_images(celery_worker, intake):
+    from reports import vpdq
+    from reports.hashlists import ParsedEntry, import_entries
+    from reports.models import HashList, MediaVpdq
+    from reports.vpdq_entries import stored
+
+    video = synthetic.video_bytes(28, seconds=3)
+    listed = vpdq.hash_video(video)  # the worker's default: one frame a second
+    digest, frames = stored(vpdq.to_threatexchange(listed))
+    import_entries(
+        HashList.objects.create(name="clips"), [ParsedEntry("vpdq", digest, "A1", "", frames)]
+    )
+    image_pdq = reference_pdq(synthetic.image_bytes(28, "PNG", (320, 240)))
+    import_entries(HashList.objects.create(name="stills"), [ParsedEntry("pdq", image_pdq, "B2")])
+    still = synthetic.video_bytes(28, seconds=3, moving=False)  # the listed picture, filmed
+
+    files = [media_item(video, "v.mp4"), media_item(still, "s.mp4")]
+    report_id = intake.post(report_document("v-1", media=files)).json()["id"]
+    wait_for(lambda: intake.get(report_id).json()["status"] == "processed", message="processing")
+    clip, filmed = intake.get(report_id).json()["media"]
+    assert clip["vpdq_frames"] == 3
+    assert vpdq.from_records(MediaVpdq.objects.get(media_id=clip["id"]).records) == listed
+    by_list = {m["list"]: m for m in clip["matches"]}
+    assert by_list["clips"]["kind"] == "vpdq" and by_list["clips"]["category"] == "A1"
+    assert by_list["clips"]["query_match_percent"] == 100.0
+    assert by_list["clips"]["compared_match_percent"] == 100.0
+    assert "stills" not in by_list  # the moving box takes each frame away from the still
+    still_match = [m for m in filmed["matches"] if m["list"] == "stills"]
+    assert [(m["kind"], m["category"], m["timestamp"]) for m in still_match] == [("pdq", "B2", 0.0)]
+    assert still_match[0]["distance"] <= 31

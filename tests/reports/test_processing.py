@@ -158,7 +158,17 @@ def test_video_gets_a_keyframe_grid_and_no_pdq():
     assert grid.mode == "L"
     # Three keyframes (one a second) in one row of KEYFRAME_EDGE tiles.
     assert grid.size == (3 * previews.KEYFRAME_EDGE, previews.KEYFRAME_EDGE)
-    assert set(result.timings) == {"digests", "decode", "preview"}
+    assert set(result.timings) == {"digests", "decode", "preview", "vpdq"}
+    # vPDQ: one frame a second (12 frames a second: frames 0, 12, 24), at the video's size.
+    assert [f.number for f in result.vpdq] == [0, 12, 24]
+    assert [f.timestamp for f in result.vpdq] == [0.0, 1.0, 2.0]
+    assert all(f.quality >= 50 for f in result.vpdq)
+
+
+def test_video_frames_per_second_is_a_setting(settings):
+    settings.VPDQ_FRAMES_PER_SECOND = 4
+    result = process_bytes(synthetic.video_bytes(21, seconds=1.0), "video")
+    assert [f.number for f in result.vpdq] == [0, 3, 6, 9]
 
 
 def test_video_keyframes_are_blurred():
