@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0012_report_filed_at"),
+        ("reports", "0013_vpdq"),
     ]
 
     operations = [
