@@ -17,6 +17,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from casework.beat import beat_schedule
 from casework.devrun import dev_secrets
 from casework.env import (
     EMBEDDED_BROKER_URL,
@@ -261,32 +262,7 @@ MEDIA_QUEUE = os.environ.get("MEDIA_QUEUE", "celery")
 # Keep each worker's database connection between tasks (Celery's default reconnects per task).
 CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {
-    "requeue-expired-media": {
-        "task": "reports.tasks.requeue_expired_media",
-        "schedule": float(MEDIA_SWEEP_SECONDS),
-    },
-    "seal-audit-events": {
-        "task": "casework.audit.tasks.seal_audit_events",
-        "schedule": 1.0,
-    },
-    "file-unfiled-reports": {
-        "task": "casework.cases.tasks.file_unfiled_reports",
-        "schedule": 60.0,
-    },
-    "drive-due-escalations": {
-        "task": "casework.escalation.tasks.drive_due_escalations",
-        "schedule": 30.0,
-    },
-    "deliver-due-webhooks": {
-        "task": "casework.escalation.tasks.deliver_due_webhooks",
-        "schedule": 30.0,
-    },
-    "purge-expired-evidence": {
-        "task": "casework.preservation.tasks.purge_expired_evidence",
-        "schedule": 3600.0,
-    },
-}
+CELERY_BEAT_SCHEDULE = beat_schedule(media_sweep_seconds=MEDIA_SWEEP_SECONDS)
 
 # --- Intake and evidence ------------------------------------------------------------------
 EVIDENCE_DIR = Path(os.environ.get("EVIDENCE_DIR", DATA_DIR / "evidence"))
