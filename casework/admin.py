@@ -3,14 +3,8 @@ from django.contrib import admin
 from casework.models import AuditEvent, LegalHold, Queue, SupportResource
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """The audit log, readable; the database refuses changes anyway."""
-
-    list_display = ["id", "at", "actor", "action", "target"]
-    list_filter = ["action"]
-    search_fields = ["actor", "target", "action"]
-    readonly_fields = ["at", "actor", "actor_user", "action", "target", "data", "seal"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown in the admin, never added, changed or deleted there."""
 
     def has_add_permission(self, request):
         return False
@@ -20,6 +14,16 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit log, readable; the database refuses changes anyway."""
+
+    list_display = ["id", "at", "actor", "action", "target"]
+    list_filter = ["action"]
+    search_fields = ["actor", "target", "action"]
+    readonly_fields = ["at", "actor", "actor_user", "action", "target", "data", "seal"]
 
 
 @admin.register(Queue)
@@ -43,7 +47,7 @@ admin.site.index_template = "casework/admin/index.html"
 
 
 @admin.register(LegalHold)
-class LegalHoldAdmin(admin.ModelAdmin):
+class LegalHoldAdmin(ReadOnlyAdmin):
     """Legal holds, readable: they are placed and lifted on the case page, with a reason and
     an audit event, never edited here."""
 
@@ -58,12 +62,3 @@ class LegalHoldAdmin(admin.ModelAdmin):
         "lifted_at",
         "lift_reason",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
