@@ -56,11 +56,28 @@ class VideoMatch:
     compared_match_percent: float
     is_match: bool
     closest: int | None = None  # the smallest distance between a frame and a frame
+    # The query's matched frames from the first to the last (seconds), when it is known.
+    segment_start: float | None = None
+    segment_end: float | None = None
 
 
 def prepared(frames: Iterable[Frame], quality_min: int) -> list[str]:
     """The distinct hashes of the frames of quality >= quality_min, in frame order."""
     return list(dict.fromkeys(f.pdq for f in frames if f.quality >= quality_min))
+
+
+def prepared_spans(
+    frames: Iterable[Frame], quality_min: int
+) -> tuple[list[str], list[float], list[float]]:
+    """prepared(), with each hash's first and last timestamp among the frames it stands for."""
+    first: dict[str, float] = {}
+    last: dict[str, float] = {}
+    for f in frames:
+        if f.quality >= quality_min:
+            first.setdefault(f.pdq, f.timestamp)
+            last[f.pdq] = max(f.timestamp, last.get(f.pdq, f.timestamp))
+    hashes = list(first)
+    return hashes, [first[h] for h in hashes], [last[h] for h in hashes]
 
 
 def share(matched: int, total: int) -> float:
