@@ -86,13 +86,18 @@ def share(matched: int, total: int) -> float:
 
 def compare(query: Iterable[Frame], compared: Iterable[Frame], rule: Rule) -> VideoMatch:
     """The rule applied to two videos' frames, by comparing every frame with every frame."""
-    left, right = prepared(query, rule.quality_min), prepared(compared, rule.quality_min)
+    left, starts, ends = prepared_spans(query, rule.quality_min)
+    right = prepared(compared, rule.quality_min)
     if not left or not right:
         return VideoMatch(0.0, 0.0, False)
     a, b = hex_to_bytes(left), hex_to_bytes(right)
     distances = np.unpackbits(a[:, None, :] ^ b[None, :, :], axis=2).sum(axis=2)
     close = distances <= rule.frame_distance
-    query_percent = share(int(close.any(axis=1).sum()), len(left))
+    matched = close.any(axis=1)
+    query_percent = share(int(matched.sum()), len(left))
     compared_percent = share(int(close.any(axis=0).sum()), len(right))
     accepted = rule.accepts(query_percent, compared_percent)
-    return VideoMatch(query_percent, compared_percent, accepted, int(distances.min()))
+    segment = (None, None)
+    if matched.any():
+        segment = (float(np.asarray(starts)[matched].min()), float(np.asarray(ends)[matched].max()))
+    return VideoMatch(query_percent, compared_percent, accepted, int(distances.min()), *segment)
