@@ -147,7 +147,7 @@ def test_the_case_page_shows_both_shares_and_the_segment(settings):
     page = client.get(f"/cases/{case.pk}/").content.decode()
 
     assert "Video match: clips, category A1" in page
-    assert "40 % of this video's frames match · 100 % of the listed video's" in page
+    assert "Frames matched: 40 % of this video's · 100 % of the listed video's" in page
     assert 'Matched segment <span class="segment">00:03–00:06</span>' in page
     marked = page.count('<li class="in-segment">')
     assert marked == sum(3.0 <= t <= 6.0 for t in video.keyframe_times) > 0
