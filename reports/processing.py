@@ -133,6 +133,7 @@ def _tune_allocator() -> None:
 
 
 def _keyframes(data: bytes, wanted: int = previews.MAX_KEYFRAMES) -> list[Image.Image]:
+    """The keyframes of keyframes_with_times, without their times."""
     return keyframes_with_times(data, wanted)[0]
 
 
