@@ -30,15 +30,14 @@ def grouping_reasons(
     holds those groups' first ids)."""
     reasons: dict[int, str] = {}
     for group in groups:
-        members = set(group)
+        members, joined = set(group), group[0] in joined_existing
         for position, report_id in enumerate(group):
-            if position == 0 and report_id not in joined_existing:
-                continue
             earlier = set(group[:position])
             candidates = [
                 link
                 for link in links.get(report_id, ())
-                if link.other_report_id in earlier or link.other_report_id not in members
+                if link.other_report_id in earlier
+                or (joined and link.other_report_id not in members)
             ]
             if candidates:
                 case = case_of[report_id]
