@@ -38,6 +38,7 @@ from reports.stats import intake_counts, match_rates
 from reports.styled_previews import preview_for
 from reports.tokens import create_intake_token
 from reports.vault import MediaPurged, VaultError
+from reports.vpdq_media_index import VideoLink, matching_videos
 
 __all__ = [
     "BadRegion",
@@ -54,6 +55,7 @@ __all__ = [
     "SealError",
     "SealedTextField",
     "VaultError",
+    "VideoLink",
     "add_confirmed",
     "add_status_extension",
     "best_matches",
@@ -71,6 +73,8 @@ __all__ = [
     "media_pending",
     "mark_filed",
     "match_rates",
+    "matching_videos",
+    "video_list_matches",
     "media_metadata",
     "near_duplicate_reports",
     "original_bytes",
@@ -153,6 +157,31 @@ def best_matches(report_ids: list[int]) -> dict[int, dict[str, Any]]:
             },
         )
     return best
+
+
+def video_list_matches(media_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Per media id, its videos' vPDQ list matches, the largest matched share first: list,
+    category, both shares, and the segment of its frames that matched (seconds)."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    if not media_ids:
+        return found
+    rows = (
+        MediaMatch.objects.filter(media_id__in=media_ids, entry__kind="vpdq")
+        .select_related("entry__hash_list")
+        .order_by("-query_match_percent", "pk")
+    )
+    for match in rows:
+        found.setdefault(match.media_id, []).append(
+            {
+                "list": match.entry.hash_list.name,
+                "category": match.entry.category or match.entry.hash_list.default_category,
+                "query_match_percent": match.query_match_percent,
+                "compared_match_percent": match.compared_match_percent,
+                "segment_start": match.segment_start,
+                "segment_end": match.segment_end,
+            }
+        )
+    return found
 
 
 def reports_reviewers_opt_out_of(*, video: bool, categories: list[str]) -> QuerySet | None:

@@ -60,6 +60,8 @@ def record_matches(media: Media) -> list[MediaMatch]:
                     query_match_percent=match.query_match_percent,
                     compared_match_percent=match.compared_match_percent,
                     timestamp=match.timestamp,
+                    segment_start=match.segment_start,
+                    segment_end=match.segment_end,
                 )
                 for entry, match in found.items()
             ],

@@ -152,6 +152,9 @@ class Media(models.Model):
     vpdq_frames = models.PositiveIntegerField(
         default=0, help_text="How many vPDQ frame hashes a video has (they are in MediaVpdq)"
     )
+    keyframe_times = models.JSONField(
+        default=list, blank=True, help_text="A video's keyframe grid: each tile's time (s)"
+    )
     preview_vault_name = models.CharField(max_length=64, blank=True)
     preview_key_id = models.CharField(max_length=32, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -286,6 +289,9 @@ class MediaMatch(models.Model):
     timestamp = models.FloatField(
         null=True, blank=True, help_text="A video frame against a pdq entry: the frame's time (s)"
     )
+    # A video against a vpdq entry: its matched frames from the first to the last (s).
+    segment_start = models.FloatField(null=True, blank=True)
+    segment_end = models.FloatField(null=True, blank=True)
     found_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -42,6 +42,7 @@ class ProcessedMedia:
     timings: dict[str, float] = field(default_factory=dict)
     pdq_dihedral: list[str] = field(default_factory=list)  # all 8 orientations, pdq first
     vpdq: list[vpdq.Frame] = field(default_factory=list)  # video only
+    keyframe_times: list[float] = field(default_factory=list)  # video: each grid tile's time
 
 
 def process_bytes(data: bytes, kind: str) -> ProcessedMedia:
@@ -53,7 +54,7 @@ def process_bytes(data: bytes, kind: str) -> ProcessedMedia:
     t1 = time.perf_counter()
     timings["digests"] = t1 - t0
     if kind == "video":
-        frames = _keyframes(data)
+        frames, times = keyframes_with_times(data)
         t2 = time.perf_counter()
         timings["decode"] = t2 - t1
         preview = previews.keyframe_grid(frames)
@@ -61,7 +62,9 @@ def process_bytes(data: bytes, kind: str) -> ProcessedMedia:
         timings["preview"] = t3 - t2
         hashed = vpdq.hash_video(data, settings.VPDQ_FRAMES_PER_SECOND)
         timings["vpdq"] = time.perf_counter() - t3
-        return ProcessedMedia(sha256, md5, sha1, "", None, preview, timings, vpdq=hashed)
+        return ProcessedMedia(
+            sha256, md5, sha1, "", None, preview, timings, vpdq=hashed, keyframe_times=times
+        )
 
     rgb = decode_rgb(data)
     pixels = np.asarray(rgb)  # one packed copy out of Pillow, shared by PDQ (no further copy)
@@ -130,23 +133,33 @@ def _tune_allocator() -> None:
 
 
 def _keyframes(data: bytes, wanted: int = previews.MAX_KEYFRAMES) -> list[Image.Image]:
+    """The keyframes of keyframes_with_times, without their times."""
+    return keyframes_with_times(data, wanted)[0]
+
+
+def keyframes_with_times(
+    data: bytes, wanted: int = previews.MAX_KEYFRAMES
+) -> tuple[list[Image.Image], list[float]]:
     """Up to `wanted` keyframes spread over the first KEYFRAMES_SCANNED, each scaled down
-    as it is decoded (to KEYFRAME_DECODE_EDGE), so only one full-size frame is ever held."""
+    as it is decoded (to KEYFRAME_DECODE_EDGE), so only one full-size frame is ever held;
+    and each one's time in seconds (the case page marks the tiles a match covers)."""
     import av
 
     with av.open(io.BytesIO(data)) as container:
         stream = container.streams.video[0]
         stream.codec_context.skip_frame = "NONKEY"
-        frames = []
+        frames, times = [], []
         for frame in container.decode(stream):
             scale = min(1.0, KEYFRAME_DECODE_EDGE / max(frame.width, frame.height))
             width, height = max(1, round(frame.width * scale)), max(1, round(frame.height * scale))
             frames.append(frame.reformat(width=width, height=height, format="rgb24").to_image())
+            times.append(round(float(frame.time or 0.0), 3))
             if len(frames) >= previews.KEYFRAMES_SCANNED:
                 break
     if not frames:
         raise ValueError("the video has no decodable keyframe")
     if len(frames) > wanted:
         step = len(frames) / wanted
-        frames = [frames[int(i * step)] for i in range(wanted)]
-    return frames
+        picked = [int(i * step) for i in range(wanted)]
+        frames, times = [frames[i] for i in picked], [times[i] for i in picked]
+    return frames, times

@@ -164,6 +164,8 @@ class MatchOut(BaseModel):
     query_match_percent: float | None = None  # kind vpdq: the video's frames that matched
     compared_match_percent: float | None = None  # kind vpdq: the entry's frames that matched
     timestamp: float | None = None  # a video frame against an image list: its time (s)
+    segment_start: float | None = None  # kind vpdq: the first matched frame's time (s)
+    segment_end: float | None = None  # kind vpdq: the last matched frame's time (s)
 
 
 class MediaOut(BaseModel):

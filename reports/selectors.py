@@ -52,6 +52,8 @@ def match_status(match: MediaMatch) -> dict[str, Any]:
     if match.entry.kind == HashEntry.Kind.VPDQ:
         shown["query_match_percent"] = match.query_match_percent
         shown["compared_match_percent"] = match.compared_match_percent
+        shown["segment_start"] = match.segment_start
+        shown["segment_end"] = match.segment_end
     else:
         shown["distance"] = match.distance
     shown["category"] = match.entry.category or None

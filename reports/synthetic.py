@@ -101,3 +101,42 @@ def video_bytes(
         for packet in stream.encode():
             container.mux(packet)
     return out.getvalue()
+
+
+def scenes_video(
+    seeds: list[int],
+    *,
+    fps: int = 4,
+    size: tuple[int, int] = (320, 240),
+    codec: str = "mpeg4",
+    altered: bool = False,
+) -> bytes:
+    """An MP4 showing picture(seed) for a second per seed, a keyframe a second. altered: a
+    copy as a platform might re-upload it: cropped by 2 px, stamped with a small logo in a
+    corner, and the result re-encoded (with codec, e.g. libx264)."""
+    import av
+
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="mp4") as container:
+        stream = container.add_stream(codec, rate=fps)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.gop_size = fps
+        for seed in seeds:
+            scene = picture(seed, size)
+            if altered:
+                scene = _stamped(scene)
+            for _ in range(fps):
+                for packet in stream.encode(av.VideoFrame.from_image(scene)):
+                    container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return out.getvalue()
+
+
+def _stamped(image: Image.Image, crop: int = 2, logo: int = 8) -> Image.Image:
+    width, height = image.size
+    image = image.crop((crop, crop, width - crop, height - crop)).resize((width, height))
+    corner = (width - logo - 6, height - logo - 6, width - 6, height - 6)
+    ImageDraw.Draw(image).rectangle(corner, fill=(255, 255, 255))
+    return image

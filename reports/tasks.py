@@ -83,6 +83,7 @@ def process_media(self, media_id: int) -> None:
             "preview_key_id": preview_key,
             "provenance": provenance,
             "vpdq_frames": len(result.vpdq),
+            "keyframe_times": result.keyframe_times,
         },
         vpdq_records=to_records(result.vpdq),
     )

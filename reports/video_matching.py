@@ -20,6 +20,8 @@ class Found:
     query_match_percent: float | None = None
     compared_match_percent: float | None = None
     timestamp: float | None = None
+    segment_start: float | None = None
+    segment_end: float | None = None
 
 
 def frames_of(media: Media) -> list[vpdq.Frame]:
@@ -36,7 +38,13 @@ def video_matches(media: Media) -> dict[int, Found]:
     if not frames:
         return {}
     found = {
-        entry: Found(m.closest or 0, m.query_match_percent, m.compared_match_percent)
+        entry: Found(
+            m.closest or 0,
+            m.query_match_percent,
+            m.compared_match_percent,
+            segment_start=m.segment_start,
+            segment_end=m.segment_end,
+        )
         for entry, m in list_index.query(frames, Rule.from_settings()).items()
         if m.is_match
     }

@@ -11,11 +11,17 @@ exactly, with no FAISS and no candidate filtering.
 It keeps in step with the database the way reports.pdq_matcher does. It adds entries with
 ids above the highest it holds, and it rebuilds when entries went away, when a list was
 switched, or when the rule changed.
+
+The same class indexes processed videos' own vPDQ (reports.vpdq_media_index), so that a
+video matching a video already filed joins its case, as a near-duplicate image does.
+A query also tells, per entry, the time range of the query's frames that matched (the
+segment).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +30,7 @@ from django.db.models import Count, Max, QuerySet
 from reports import vpdq
 from reports.models import HashEntry
 from reports.pdq_index import PDQIndex, hex_to_bytes
-from reports.vpdq_matching import Rule, VideoMatch, prepared, share
+from reports.vpdq_matching import Rule, VideoMatch, prepared, prepared_spans, share
 
 FRAME_BITS = 20  # frames per entry: up to 2**20 (291 hours at one a second)
 
@@ -43,8 +49,18 @@ def _enabled_lists() -> tuple[int, ...]:
     return tuple(sorted(_entries().values_list("hash_list_id", flat=True).distinct()))
 
 
-class VpdqListIndex:
-    def __init__(self) -> None:
+class VpdqIndex:
+    """Rows of `rows()` (a queryset whose pk is the row id) with their frames in the field
+    `field`, read by `parse`; rebuilt whenever `version()` changes."""
+
+    def __init__(
+        self,
+        rows: Callable[[], QuerySet] = _entries,
+        field: str = "frames",
+        parse: Callable[[str], list[vpdq.Frame]] = vpdq.from_threatexchange,
+        version: Callable[[], object] = _enabled_lists,
+    ) -> None:
+        self._source, self._field, self._parse, self._version = rows, field, parse, version
         self._lock = threading.Lock()
         self._loaded: _Loaded | None = None
         self._stamp: object = None
@@ -54,10 +70,10 @@ class VpdqListIndex:
     def _rows(self, loaded: _Loaded, above_id: int, rule: Rule, rebuild: bool) -> None:
         hashes: list[str] = []
         ids: list[int] = []
-        rows = _entries().filter(pk__gt=above_id).values_list("pk", "frames")
+        rows = self._source().filter(pk__gt=above_id).values_list("pk", self._field)
         for pk, frames in rows.iterator(chunk_size=2000):
             try:
-                kept = prepared(vpdq.from_threatexchange(frames), rule.quality_min)
+                kept = prepared(self._parse(frames), rule.quality_min)
             except ValueError:
                 kept = []  # checked on import; a row changed by hand matches nothing
             kept = kept[: 1 << FRAME_BITS]
@@ -75,9 +91,9 @@ class VpdqListIndex:
     def sync(self, rule: Rule) -> _Loaded:
         """The index, brought up to date with the database."""
         with self._lock:
-            summary = _entries().aggregate(n=Count("pk"), top=Max("pk"))
+            summary = self._source().aggregate(n=Count("pk"), top=Max("pk"))
             n, top = summary["n"], summary["top"] or 0
-            stamp = (rule, _enabled_lists())
+            stamp = (rule, self._version())
             loaded = self._loaded
             stale = loaded is None or stamp != self._stamp or top < self._top or n < self._count
             if not stale and top > self._top:
@@ -92,17 +108,26 @@ class VpdqListIndex:
 
     def query(self, frames: list[vpdq.Frame], rule: Rule) -> dict[int, VideoMatch]:
         """{entry id: the shares} for every entry that any of the video's frames touch
-        (is_match tells which meet the rule)."""
+        (is_match tells which meet the rule), each with its segment."""
         loaded = self.sync(rule)
-        return shares(loaded.index, loaded.frame_counts, prepared(frames, rule.quality_min), rule)
+        hashes, starts, ends = prepared_spans(frames, rule.quality_min)
+        return shares(loaded.index, loaded.frame_counts, hashes, rule, (starts, ends))
+
+
+VpdqListIndex = VpdqIndex
 
 
 def shares(
-    index: PDQIndex, frame_counts: dict[int, int], query: list[str], rule: Rule
+    index: PDQIndex,
+    frame_counts: dict[int, int],
+    query: list[str],
+    rule: Rule,
+    spans: tuple[list[float], list[float]] | None = None,
 ) -> dict[int, VideoMatch]:
     """The rule's shares for every entry of the index that the query's prepared frames
     touch. The rows are entry << FRAME_BITS | position, and frame_counts holds each entry's
-    prepared frames."""
+    prepared frames. With spans (each query hash's first and last timestamp), each match
+    has its segment: the first to the last moment of the query's frames that matched."""
     if not query or len(index) == 0:
         return {}
     rows, ids, distances = index.query(hex_to_bytes(query), rule.frame_distance)
@@ -115,12 +140,19 @@ def shares(
     # Distinct (entry, query frame) pairs, and distinct entry frames, counted per entry.
     query_hits = np.bincount(which[_first_of(entries * len(query) + rows)], minlength=len(touched))
     entry_hits = np.bincount(which[_first_of(ids)], minlength=len(touched))
+    starts = ends = None
+    if spans is not None:
+        starts = np.full(touched.shape[0], np.inf)
+        ends = np.full(touched.shape[0], -np.inf)
+        np.minimum.at(starts, which, np.asarray(spans[0], dtype=np.float64)[rows])
+        np.maximum.at(ends, which, np.asarray(spans[1], dtype=np.float64)[rows])
     found = {}
     for k, entry in enumerate(touched.tolist()):
         query_percent = share(int(query_hits[k]), len(query))
         compared = share(int(entry_hits[k]), frame_counts[entry])
         accepted = rule.accepts(query_percent, compared)
-        found[entry] = VideoMatch(query_percent, compared, accepted, int(closest[k]))
+        segment = (float(starts[k]), float(ends[k])) if starts is not None else (None, None)
+        found[entry] = VideoMatch(query_percent, compared, accepted, int(closest[k]), *segment)
     return found
 
 

@@ -56,11 +56,28 @@ class VideoMatch:
     compared_match_percent: float
     is_match: bool
     closest: int | None = None  # the smallest distance between a frame and a frame
+    # The query's matched frames from the first to the last (seconds), when it is known.
+    segment_start: float | None = None
+    segment_end: float | None = None
 
 
 def prepared(frames: Iterable[Frame], quality_min: int) -> list[str]:
     """The distinct hashes of the frames of quality >= quality_min, in frame order."""
     return list(dict.fromkeys(f.pdq for f in frames if f.quality >= quality_min))
+
+
+def prepared_spans(
+    frames: Iterable[Frame], quality_min: int
+) -> tuple[list[str], list[float], list[float]]:
+    """prepared(), with each hash's first and last timestamp among the frames it stands for."""
+    first: dict[str, float] = {}
+    last: dict[str, float] = {}
+    for f in frames:
+        if f.quality >= quality_min:
+            first.setdefault(f.pdq, f.timestamp)
+            last[f.pdq] = max(f.timestamp, last.get(f.pdq, f.timestamp))
+    hashes = list(first)
+    return hashes, [first[h] for h in hashes], [last[h] for h in hashes]
 
 
 def share(matched: int, total: int) -> float:
@@ -69,13 +86,18 @@ def share(matched: int, total: int) -> float:
 
 def compare(query: Iterable[Frame], compared: Iterable[Frame], rule: Rule) -> VideoMatch:
     """The rule applied to two videos' frames, by comparing every frame with every frame."""
-    left, right = prepared(query, rule.quality_min), prepared(compared, rule.quality_min)
+    left, starts, ends = prepared_spans(query, rule.quality_min)
+    right = prepared(compared, rule.quality_min)
     if not left or not right:
         return VideoMatch(0.0, 0.0, False)
     a, b = hex_to_bytes(left), hex_to_bytes(right)
     distances = np.unpackbits(a[:, None, :] ^ b[None, :, :], axis=2).sum(axis=2)
     close = distances <= rule.frame_distance
-    query_percent = share(int(close.any(axis=1).sum()), len(left))
+    matched = close.any(axis=1)
+    query_percent = share(int(matched.sum()), len(left))
     compared_percent = share(int(close.any(axis=0).sum()), len(right))
     accepted = rule.accepts(query_percent, compared_percent)
-    return VideoMatch(query_percent, compared_percent, accepted, int(distances.min()))
+    segment = (None, None)
+    if matched.any():
+        segment = (float(np.asarray(starts)[matched].min()), float(np.asarray(ends)[matched].max()))
+    return VideoMatch(query_percent, compared_percent, accepted, int(distances.min()), *segment)

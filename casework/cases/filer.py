@@ -2,12 +2,13 @@
 filed into cases with a handful of queries per batch, not per report.
 
 Intake only commits the report; the filer claims ready, unfiled reports with FOR UPDATE
-SKIP LOCKED, groups them (the same media SHA-256, or near-duplicate pixels by PDQ in any
-orientation, whether the other report is in this batch or already in a case), and in one
-transaction opens the new cases, links the reports, records the audit events and marks the
-reports filed. A filer that dies mid-batch rolls the whole batch back, so the next one files
-every report exactly once. One filer files at a time (an advisory lock), so near-duplicates
-in two batches still meet in one case: the second batch sees the first's case.
+SKIP LOCKED, groups them (the same media SHA-256, near-duplicate pixels by PDQ in any
+orientation, or videos matching by vPDQ: video_grouping.py; whether the other report is in
+this batch or already in a case), and in one transaction opens the new cases, links the
+reports, records the audit events and marks the reports filed. A filer that dies mid-batch
+rolls the whole batch back, so the next one files every report exactly once. One filer files
+at a time (an advisory lock), so near-duplicates in two batches still meet in one case: the
+second batch sees the first's case.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils import timezone
 from casework import audit
 from casework.cases.case_facts import FACT_FIELDS, reroute_on_match, set_facts
 from casework.cases.routing import all_queues, csam_route, route
+from casework.cases.video_grouping import add_video_links, grouping_reasons, note_reasons
 from casework.models import Case, CaseContent, CaseReport, Queue
 from reports import api
 
@@ -69,6 +71,8 @@ def _file_batch_locked(limit: int, only: list[int] | None = None) -> dict[int, C
 def _file(report_ids: list[int]) -> dict[int, Case]:
     hashes = api.content_hashes(report_ids)
     near = api.near_duplicate_reports(report_ids)
+    videos = api.matching_videos(report_ids)
+    add_video_links(near, videos)
     groups = _groups(report_ids, hashes, near)
     existing = _existing_cases(groups, hashes, near)
     queues = all_queues()
@@ -83,14 +87,16 @@ def _file(report_ids: list[int]) -> dict[int, Case]:
     )
     joined = {c.pk: c for c in existing.values()}
     _refresh_joined(list(joined.values()))
+    reasons = grouping_reasons(groups, case_of, videos, set(existing))
+    note_reasons(case_of, reasons)
     api.mark_filed(report_ids)
     events = []
     for group, case in zip(new_groups, opened, strict=True):
         events.append(_event("case.opened", case, group[0]))
-        events += [_event("case.report_added", case, r) for r in group[1:]]
+        events += [_event("case.report_added", case, r, reasons.get(r)) for r in group[1:]]
     for group in groups:
         if group[0] in existing:
-            events += [_event("case.report_added", case_of[r], r) for r in group]
+            events += [_event("case.report_added", case_of[r], r, reasons.get(r)) for r in group]
     audit.record_many(events)
     return case_of
 
@@ -192,10 +198,10 @@ def _refresh_joined(cases: list[Case]) -> None:
             reroute_on_match(case, facts)
 
 
-def _event(action: str, case: Case, report_id: int) -> audit.PendingEvent:
-    return audit.PendingEvent(
-        action,
-        actor="system:filing",
-        target=f"case:{case.pk}",
-        data={"report": report_id, "queue": case.queue.slug},
-    )
+def _event(
+    action: str, case: Case, report_id: int, because: str | None = None
+) -> audit.PendingEvent:
+    data = {"report": report_id, "queue": case.queue.slug}
+    if because:
+        data["because"] = because
+    return audit.PendingEvent(action, actor="system:filing", target=f"case:{case.pk}", data=data)

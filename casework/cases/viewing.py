@@ -7,7 +7,7 @@ from typing import Any
 
 from casework import audit, permissions, roles
 from casework.audit import sealed_data
-from casework.cases import selectors, view_settings
+from casework.cases import selectors, video_matches, view_settings
 from casework.models import Case, Decision
 from casework.preservation.keeping import CaseKeeping, case_keeping
 from reports import api
@@ -36,8 +36,10 @@ def view_case(*, case_id: int, user: Any) -> CasePage:
     decisions = list(case.decisions.all())
     matches = api.best_matches([r.pk for r in reports])
     media = [m for r in reports for m in r.media.all()]
+    videos = api.video_list_matches([m.pk for m in media if m.kind == "video"])
     for item in media:
         item.best_match = matches.get(item.pk)
+        item.video_matches = video_matches.shown(videos.get(item.pk, []), item.keyframe_times)
     keeping = case_keeping(case, media)
     for item, kept in zip(media, keeping.media, strict=True):
         item.keeping = kept

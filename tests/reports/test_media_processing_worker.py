@@ -152,6 +152,9 @@ def test_posted_video_gets_its_vpdq_and_matches_listed_clips_and_images(celery_w
     assert by_list["clips"]["kind"] == "vpdq" and by_list["clips"]["category"] == "A1"
     assert by_list["clips"]["query_match_percent"] == 100.0
     assert by_list["clips"]["compared_match_percent"] == 100.0
+    assert (by_list["clips"]["segment_start"], by_list["clips"]["segment_end"]) == (0.0, 2.0)
+    # a keyframe a second: the grid's three tiles at 0, 1 and 2 s
+    assert Media.objects.get(pk=clip["id"]).keyframe_times == [0.0, 1.0, 2.0]
     assert "stills" not in by_list  # the moving box takes each frame away from the still
     still_match = [m for m in filmed["matches"] if m["list"] == "stills"]
     assert [(m["kind"], m["category"], m["timestamp"]) for m in still_match] == [("pdq", "B2", 0.0)]

@@ -224,6 +224,8 @@ def test_a_video_matches_a_listed_video_and_a_listed_image_frame(settings):
             "category": "A2",
             "query_match_percent": 75.0,
             "compared_match_percent": 100.0,
+            "segment_start": 0.0,  # the listed first three of its four frames
+            "segment_end": 2.0,
         }
     ]
     assert record_matches(other) == []
