@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from django.core.management import CommandError, call_command
 
 from casework.cases import filing
 from casework.escalation import outbox
@@ -252,3 +253,8 @@ def test_retention_and_the_ncmec_setting(settings):
     settings.NCA_ALSO_WHEN_NCMEC = False
     assert not retention.nca_wanted([Route("ncmec", "US")])
     assert retention.nca_wanted(["iwf"])
+
+
+def test_the_command_refuses_an_unknown_fault():
+    with pytest.raises(CommandError, match="bad fault"):
+        call_command("hotline_sandbox", "nca", "--port", "0", "--fail-status", "418")
