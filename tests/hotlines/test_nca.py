@@ -13,6 +13,7 @@ import pytest
 import requests
 from django.core.management import CommandError, call_command
 
+from casework import roles
 from casework.cases import filing
 from casework.escalation import outbox
 from casework.escalation.models import Escalation
@@ -24,7 +25,7 @@ from casework.hotlines.nca.client import NcaClient
 from casework.hotlines.nca.sandbox import NcaSandbox
 from casework.models import AuditEvent
 from reports.models import Media
-from tests.helpers import stored_image
+from tests.helpers import make_user, signed_in, stored_image
 from tests.hotlines.escalations import approve
 
 KEY = "test-nca-key"
@@ -213,6 +214,9 @@ def test_an_approved_case_ends_as_one_finished_nca_report(nca, settings):
     assert escalation.case.status == "escalated"
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"escalation.submitted", "escalation.finished"} <= actions
+    lead = make_user("nca-watcher", roles.ESCALATION_LEAD)
+    page = signed_in(lead).get(f"/cases/{escalation.case_id}/").content.decode()
+    assert filed["reference"] in page and "sent: report.json" in page
     # The NCA's year of the reported data holds the file from the purge.
     media.refresh_from_db()
     assert media.preserved_until >= escalation.submitted_at + timedelta(days=364)
@@ -232,6 +236,16 @@ def test_a_503_is_retried_and_a_lost_answer_never_files_twice(nca):
     [filed] = nca.reports.values()
     assert escalation.hotline_id == filed["reference"]
     assert nca.calls == [503, 0, 200]
+
+
+@pytest.mark.django_db
+def test_a_refused_key_stops_and_files_nothing(nca, settings):
+    escalation, _ = nca_escalation(35)
+    settings.NCA_API_KEY = "not-the-key-42"
+    assert outbox.drive(escalation.pk) == "needs_attention"
+    escalation.refresh_from_db()
+    assert "credentials" in escalation.problem and escalation.hotline_id == ""
+    assert nca.reports == {}
 
 
 @pytest.mark.django_db
