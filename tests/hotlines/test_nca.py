@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 
 from casework import roles
@@ -22,6 +23,7 @@ from casework.hotlines import connect
 from casework.hotlines.facts import CaseFacts, FileFacts, IpEvent, Person
 from casework.hotlines.nca import NcaReport, documents, retention
 from casework.hotlines.nca.client import NcaClient
+from casework.hotlines.nca.config import nca_settings
 from casework.hotlines.nca.sandbox import NcaSandbox
 from casework.models import AuditEvent
 from reports.models import Media
@@ -177,6 +179,16 @@ def test_the_client_maps_refusals_and_transient_failures(nca):
     assert ok.ok and ok.report_id.startswith("NCA-")
 
 
+def test_the_client_uses_a_client_certificate_and_needs_an_endpoint(settings):
+    settings.NCA_API_KEY = ""
+    settings.NCA_CLIENT_CERT, settings.NCA_CLIENT_KEY = "/etc/nca/cert.pem", "/etc/nca/key.pem"
+    client = NcaClient(base_url="")
+    assert client.session.cert == ("/etc/nca/cert.pem", "/etc/nca/key.pem")
+    assert "Authorization" not in client.session.headers
+    answer = client.submit(b"{}", "r")
+    assert (answer.outcome, answer.message) == ("credentials", "NCA_BASE_URL is not set")
+
+
 def test_the_adapter_needs_the_authorised_person(settings):
     settings.NCA_AUTHORISED_PERSON_NAME = ""
     settings.NCA_AUTHORISED_PERSON_EMAIL = "safety@example.test"
@@ -272,3 +284,15 @@ def test_retention_and_the_ncmec_setting(settings):
 def test_the_command_refuses_an_unknown_fault():
     with pytest.raises(CommandError, match="bad fault"):
         call_command("hotline_sandbox", "nca", "--port", "0", "--fail-status", "418")
+
+
+def test_the_settings_refuse_a_short_data_span_and_half_a_certificate(monkeypatch):
+    monkeypatch.setenv("NCA_DATA_KEEP_DAYS", "30")
+    with pytest.raises(ImproperlyConfigured, match="NCA_DATA_KEEP_DAYS"):
+        nca_settings()
+    monkeypatch.setenv("NCA_DATA_KEEP_DAYS", "365")
+    monkeypatch.setenv("NCA_CLIENT_CERT", "/etc/nca/cert.pem")
+    with pytest.raises(ImproperlyConfigured, match="NCA_CLIENT_KEY"):
+        nca_settings()
+    monkeypatch.delenv("NCA_CLIENT_CERT")
+    assert nca_settings()["NCA_REFERENCE_KEEP_DAYS"] == 5 * 365

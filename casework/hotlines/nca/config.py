@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from casework.env import env_bool, env_int
 
-MIN_DATA_KEEP_DAYS = 365  # SI 2025/368 reg. 19: the reported data for a year
+MIN_DATA_KEEP_DAYS = 365  # the reported data for a year (SI 2025/368 Part 4, as the issue reads it)
 
 
 def nca_settings() -> dict[str, Any]:

@@ -24,9 +24,11 @@ every resend of one escalation (the receiver's idempotency key), then:
   ``emails``, ``ip_addresses`` (``ip``, ``port``, ``at``, ``event``), ``linked_accounts``
   and ``identity_documents_held``. The platform's intake carries neither of the last two, so
   they are empty lists: said, not left out.
-- ``other_information`` (Sch. 1 para 6, and para 3's further information as far as Casework
-  holds it): ``incident_type``, ``incident_at``, ``summary``, ``children`` (a child a report
-  names: id, screen name, age), ``jurisdictions``.
+- ``other_information`` (Sch. 1 para 6, other information reasonably available):
+  ``incident_type``, ``incident_at``, ``summary``, ``children`` (a child a report names: id,
+  screen name, age), ``jurisdictions``. Sch. 1 para 3 (information the authorised person has
+  available) is not mapped to a block of its own: what Casework holds of it is here; check
+  its exact scope against the regulations before relying on this shape.
 - ``priority`` (reg. 14): ``level`` "urgent" when a report says a child may be at immediate
   risk (``child_in_imminent_danger``), else "standard", and ``reason``.
 - ``subsequent_report`` (reg. 13): ``earlier_references``, the NCA's references of finished
