@@ -32,6 +32,7 @@ from casework.env import (
     parse_evidence_keys,
     parse_oidc_role_map,
 )
+from casework.hotlines.nca.config import nca_settings
 from casework.roles import ROLES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -343,6 +344,9 @@ ESCALATION_RETRY_BASE_SECONDS = env_int("ESCALATION_RETRY_BASE_SECONDS", 30)
 ESCALATION_RETRY_MAX_SECONDS = env_int("ESCALATION_RETRY_MAX_SECONDS", 3600)
 # The Celery queue escalation tasks go to (a separate worker may serve hotline traffic).
 ESCALATION_QUEUE = os.environ.get("ESCALATION_QUEUE", "celery")
+
+# The UK NCA (casework/hotlines/nca): NCA_* from the environment; see the README.
+globals().update(nca_settings())
 
 # The signed webhook: every verdict, approval and return, POSTed the moment it is recorded to
 # the platform's enforcement or a partner. Empty URL: nothing is sent. Retries follow the

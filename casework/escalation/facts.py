@@ -59,6 +59,8 @@ def case_facts(case: Case, *, target: str, include_account_files: bool = False) 
         additional_info=_summary(reports),
         files=tuple(files),
         jurisdictions=tuple(sorted({r.jurisdiction for r in reports if r.jurisdiction})),
+        detected_at=min((r.reported_at for r in reports), default=None),
+        detected_by=tuple(sorted({r.source for r in reports})),
     )
 
 

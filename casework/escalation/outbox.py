@@ -10,7 +10,10 @@ unfinished reports itself (NCMEC: 24 h after opening, 1 h after the last change)
 - an upload in doubt may have attached the file without our knowing its id: that report is
   abandoned and retracted, and the files go to a fresh report, so none is attached twice;
 - file details, finish and retract are safe to repeat (finish answers "already finished");
-- finish is only ever called for the escalation's one current report.
+- finish is only ever called for the escalation's one current report;
+- a one-step hotline (``opens_reports`` False, the NCA) takes the report and its files in
+  its submit, which finishes the escalation; a lost answer is resent with the same report
+  id, and the hotline answers a repeat with the first reference.
 Only one worker drives an escalation at a time: a PostgreSQL advisory lock held by its
 database session, which a killed worker's session releases.
 """
@@ -22,6 +25,7 @@ import functools
 from collections.abc import Iterator
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from casework import audit, hotlines
@@ -132,6 +136,13 @@ def _submit(escalation: Escalation, hotline, case_facts) -> bool:
                 data=records.about(escalation, report_id=answer.report_id),
             )
             preserve_escalated(escalation, escalation.submitted_at)
+            if not getattr(hotline, "opens_reports", True):
+                # One request carried the whole report and its files (the NCA): finished.
+                escalation.files.update(
+                    file_id=F("key"), report_id=answer.report_id, uploaded_at=timezone.now()
+                )
+                _finished(escalation, files=len(case_facts.files))
+                return False
         return True
     return failures.failed(escalation, answer, [sent])
 
@@ -180,24 +191,24 @@ def _finish(escalation: Escalation, hotline, uploaded: list[EscalationFile]) -> 
             problem = f"The hotline lists files {sorted(answer.file_ids)}; sent {expected}."
         with transaction.atomic():
             records.record(escalation, answer, [])
-            escalation.state = EscalationState.FINISHED
-            escalation.finished_at = timezone.now()
-            escalation.problem = problem
-            escalation.failures = 0
-            escalation.save(
-                update_fields=["state", "finished_at", "problem", "failures", "updated_at"]
-            )
-            audit.record(
-                "escalation.finished",
-                actor=ACTOR,
-                target=f"case:{escalation.case_id}",
-                data=records.about(
-                    escalation, report_id=escalation.hotline_id, files=len(expected)
-                ),
-            )
-            status.settle_case(escalation.case_id)
+            _finished(escalation, files=len(expected), problem=problem)
         return False
     return failures.failed(escalation, answer, [])
+
+
+def _finished(escalation: Escalation, *, files: int, problem: str = "") -> None:
+    escalation.state = EscalationState.FINISHED
+    escalation.finished_at = timezone.now()
+    escalation.problem = problem
+    escalation.failures = 0
+    escalation.save(update_fields=["state", "finished_at", "problem", "failures", "updated_at"])
+    audit.record(
+        "escalation.finished",
+        actor=ACTOR,
+        target=f"case:{escalation.case_id}",
+        data=records.about(escalation, report_id=escalation.hotline_id, files=files),
+    )
+    status.settle_case(escalation.case_id)
 
 
 def _retract_abandoned(escalation: Escalation, hotline, report_id: str) -> bool:

@@ -60,7 +60,7 @@ class Answer:
         return f"{self.step} answered HTTP {self.http_status}, code {self.code}: {self.message}"
 
 
-TARGETS = {"ncmec": "NCMEC CyberTipline"}
+TARGETS = {"ncmec": "NCMEC CyberTipline", "nca": "UK National Crime Agency"}
 
 
 def target_label(target: str) -> str:
@@ -73,6 +73,10 @@ def connect(target: str):
         from casework.hotlines.ncmec import CyberTipline
 
         return CyberTipline()
+    if target == "nca":
+        from casework.hotlines.nca import NcaReport
+
+        return NcaReport()
     if target == "webhook":
         # Not in TARGETS: the webhook is told of every decision, not routed at approval.
         from casework.hotlines.webhook import WebhookEndpoint

@@ -82,3 +82,7 @@ class CaseFacts:
     additional_info: str = ""
     files: tuple[FileFacts, ...] = field(default=())
     jurisdictions: tuple[str, ...] = ()
+    # When and how the content was first detected (the reports' sources: user_report,
+    # classifier, hash_match, …), for hotlines that ask (the NCA).
+    detected_at: datetime | None = None
+    detected_by: tuple[str, ...] = ()

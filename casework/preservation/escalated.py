@@ -4,10 +4,11 @@ submission of the same file extends it, never shortens it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from casework import audit
 from casework.escalation.models import Escalation
+from casework.hotlines.nca.retention import data_keep_days
 from casework.preservation.policy import ACTOR, LAW, preserved_until
 from reports import api
 
@@ -21,7 +22,9 @@ def media_ids_of(escalation: Escalation) -> list[int]:
 def preserve_escalated(escalation: Escalation, submitted_at: datetime) -> int:
     """Preserve the escalation's files for the span after submitted_at, audited; inside the
     submission's transaction. Returns how many files' preservation was extended."""
-    until = preserved_until(submitted_at)
+    # The NCA's span (NCA_DATA_KEEP_DAYS) may be longer than the US year: the longer holds.
+    target_span = timedelta(days=data_keep_days(escalation.target))
+    until = max(preserved_until(submitted_at), submitted_at + target_span)
     media_ids = media_ids_of(escalation)
     reason = (
         f"In {escalation.target.upper()} report {escalation.hotline_id}, submitted "

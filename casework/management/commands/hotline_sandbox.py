@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from casework.hotlines.nca.sandbox import FAULTS as NCA_FAULTS
+from casework.hotlines.nca.sandbox import NcaSandbox
 from casework.hotlines.ncmec.sandbox import CyberTiplineSandbox
 from casework.hotlines.webhook.sandbox import FAILURES, WebhookSandbox
 
-DEFAULT_PORTS = {"ncmec": 8650, "webhook": 8651}
+DEFAULT_PORTS = {"ncmec": 8650, "webhook": 8651, "nca": 8652}
 
 
 class Command(BaseCommand):
@@ -21,13 +23,19 @@ class Command(BaseCommand):
         "Point NCMEC_BASE_URL at it. (webhook: a receiver at /webhook that verifies the "
         "signature, refuses stale timestamps and replays; --fail-first N answers the first N "
         'deliveries --fail-status, and POST /_sandbox/fail {"count": N} does so on demand; '
-        "GET /_sandbox/events lists what it received. Point WEBHOOK_URL at it.)"
+        "GET /_sandbox/events lists what it received. Point WEBHOOK_URL at it.) (nca: POST "
+        "/reports with Authorization: Bearer --api-key; 422 names each missing required "
+        "field; answers a reference, the same one for a repeated report_id; --fail-first N "
+        "meets the first N reports with --fail-status (500, 502, 503, 429, drop, "
+        "drop-after); GET /_sandbox/reports lists them. Point NCA_BASE_URL at it.)"
     )
 
     def add_arguments(self, parser):
         parser.add_argument("target", choices=sorted(DEFAULT_PORTS))
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, help="default 8650 (ncmec), 8651 (webhook)")
+        parser.add_argument(
+            "--port", type=int, help="default 8650 (ncmec), 8651 (webhook), 8652 (nca)"
+        )
         parser.add_argument(
             "--faults",
             default="",
@@ -48,9 +56,17 @@ class Command(BaseCommand):
             default=settings.WEBHOOK_SECRET or "sandbox-secret",
             help="webhook: the shared secret (default WEBHOOK_SECRET)",
         )
-        parser.add_argument("--fail-first", type=int, default=0, help="webhook: fail N first")
         parser.add_argument(
-            "--fail-status", default="503", help=f"webhook: one of {', '.join(sorted(FAILURES))}"
+            "--api-key",
+            default=settings.NCA_API_KEY or "sandbox-key",
+            help="nca: the bearer key it accepts (default NCA_API_KEY)",
+        )
+        parser.add_argument("--fail-first", type=int, default=0, help="webhook, nca: fail N first")
+        parser.add_argument(
+            "--fail-status",
+            default="503",
+            help=f"webhook: one of {', '.join(sorted(FAILURES))}; "
+            f"nca: one of {', '.join(sorted(NCA_FAULTS))}",
         )
 
     def handle(self, *args, target, host, port, **options):
@@ -71,6 +87,15 @@ class Command(BaseCommand):
             sandbox.server.server_close()
 
     def _sandbox(self, target: str, host: str, port: int, options: dict):
+        if target == "nca":
+            sandbox = NcaSandbox(
+                host,
+                port,
+                options["api_key"],
+                fail_first=options["fail_first"],
+                fault=options["fail_status"],
+            )
+            return sandbox, f"NCA sandbox at {sandbox.url} (POST /reports, bearer key set)"
         if target == "webhook":
             sandbox = WebhookSandbox(
                 host,

@@ -1,6 +1,6 @@
 """Run everything: migrate, load demo data, then the web server, worker and scheduler, and
-(for the development run) a local NCMEC sandbox the demo escalates to and a webhook sandbox
-its decisions are announced to."""
+(for the development run) a local NCMEC sandbox the demo escalates to, a webhook sandbox
+its decisions are announced to, and an NCA sandbox."""
 
 from __future__ import annotations
 
@@ -38,6 +38,20 @@ def _sandbox_environment(port: int) -> dict[str, str]:
     return values
 
 
+def _nca_environment(port: int) -> dict[str, str]:
+    """Point the run at the local NCA sandbox, with a demo authorised person unless set."""
+    values = {
+        "NCA_BASE_URL": f"http://127.0.0.1:{port}",
+        "NCA_API_KEY": os.environ.get("NCA_API_KEY") or "sandbox-demo-key",
+    }
+    demo = {
+        "NCA_AUTHORISED_PERSON_NAME": "Demo Lead",
+        "NCA_AUTHORISED_PERSON_EMAIL": "trust-safety@example.invalid",
+        "NCA_PROVIDER_NAME": "Casework demo",
+    }
+    return values | {k: os.environ.get(k) or v for k, v in demo.items()}
+
+
 class Command(BaseCommand):
     help = (
         "Migrate, load demo data (unless --no-demo), then run the web server (gunicorn), a "
@@ -59,6 +73,12 @@ class Command(BaseCommand):
             type=int,
             default=8651,
             help="port of the local webhook sandbox (the local run without WEBHOOK_URL only)",
+        )
+        parser.add_argument(
+            "--nca-port",
+            type=int,
+            default=8652,
+            help="port of the local NCA sandbox (the local run without NCA_BASE_URL only)",
         )
 
     def handle(self, *args, host: str, port: int, no_demo: bool, sandbox_port: int, **options):
@@ -99,6 +119,17 @@ class Command(BaseCommand):
                 "hotline_sandbox",
                 "webhook",
                 f"--port={webhook_port}",
+            ]
+        if settings.LOCAL_RUN and not os.environ.get("NCA_BASE_URL"):
+            # A lead who adds the NCA on approval reports to a local sandbox, not the NCA.
+            env.update(_nca_environment(options["nca_port"]))
+            commands["nca"] = [
+                python,
+                "manage.py",
+                "hotline_sandbox",
+                "nca",
+                f"--port={options['nca_port']}",
+                f"--api-key={env['NCA_API_KEY']}",
             ]
         commands |= {
             "web": [
@@ -141,6 +172,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Escalations go to the NCMEC sandbox at {env['NCMEC_BASE_URL']}.")
         if "webhook" in commands:
             self.stdout.write(f"Decisions go to the webhook sandbox at {env['WEBHOOK_URL']}.")
+        if "nca" in commands:
+            self.stdout.write(f"NCA reports go to the NCA sandbox at {env['NCA_BASE_URL']}.")
         self.stdout.write("Press Ctrl-C to stop the web server, the worker and the scheduler.")
         try:
             while True:
