@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin
 
+from casework import hotlines
+from casework.escalation.models import RoutingRule
 from casework.models import AuditEvent, LegalHold, Queue, SupportResource
 
 
@@ -67,3 +70,36 @@ class LegalHoldAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class RoutingRuleForm(forms.ModelForm):
+    """The target is one this installation knows (casework.hotlines.TARGETS)."""
+
+    target = forms.ChoiceField(choices=[])
+
+    class Meta:
+        model = RoutingRule
+        fields = [
+            "position",
+            "description",
+            "jurisdictions",
+            "service_countries",
+            "publicly_reachable",
+            "reasons",
+            "target",
+            "enabled",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = sorted(hotlines.TARGETS.items())
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    """Which hotlines an approved case goes to (casework.escalation.routing)."""
+
+    form = RoutingRuleForm
+    list_display = ["position", "description", "target", "jurisdictions", "enabled"]
+    list_display_links = ["description"]
+    list_editable = ["position", "enabled"]
