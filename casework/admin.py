@@ -94,6 +94,21 @@ class RoutingRuleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = sorted(hotlines.TARGETS.items())
 
+    def _strings(self, name: str, upper: bool) -> list[str]:
+        value = self.cleaned_data.get(name) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise forms.ValidationError('A list of strings, e.g. ["US", "CA"], or [] for any.')
+        return [v.strip().upper() if upper else v.strip() for v in value if v.strip()]
+
+    def clean_jurisdictions(self) -> list[str]:
+        return self._strings("jurisdictions", upper=True)
+
+    def clean_service_countries(self) -> list[str]:
+        return self._strings("service_countries", upper=True)
+
+    def clean_reasons(self) -> list[str]:
+        return self._strings("reasons", upper=False)
+
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):

@@ -100,7 +100,7 @@ def test_an_admin_edit_changes_the_routing():
     form = {
         "position": 50,
         "description": "Canada, or a Mexican nexus",
-        "jurisdictions": '["MX"]',
+        "jurisdictions": '["mx "]',
         "service_countries": "[]",
         "publicly_reachable": "any",
         "reasons": "[]",
@@ -118,6 +118,11 @@ def test_an_admin_edit_changes_the_routing():
     )
     assert refused.status_code == 200  # the form names the unknown hotline
     assert RoutingRule.objects.get(pk=rule.pk).target == "cybertip"
+    not_a_list = client.post(
+        f"/admin/casework/routingrule/{rule.pk}/change/", form | {"jurisdictions": '"US"'}
+    )
+    assert b"A list of strings" in not_a_list.content
+    assert RoutingRule.objects.get(pk=rule.pk).jurisdictions == ["MX"]
 
 
 def test_the_approval_form_shows_each_rule_and_the_webhook(settings):
