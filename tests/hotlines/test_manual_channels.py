@@ -10,12 +10,13 @@ from django.urls import reverse
 
 from casework import roles
 from casework.beat import beat_schedule
-from casework.escalation import manual, outbox
+from casework.escalation import actions, manual, outbox
 from casework.escalation.models import Escalation
 from casework.models import AuditEvent, Case
 from reports.models import Media
 from tests.helpers import make_user, signed_in
-from tests.hotlines.manual_cases import URL, approved_manual_case
+from tests.hotlines.escalations import approve
+from tests.hotlines.manual_cases import URL, approved_manual_case, filed_with_media
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +174,27 @@ def test_leads_see_outstanding_referrals_with_their_age():
     page = client.get(reverse("escalations")).content.decode()
     assert "2 referrals to a hotline by hand still await the hotline" in page
     assert "2\xa0days" in page
+
+
+def test_a_lead_adds_the_nca_portal_by_hand_with_a_reason():
+    case, media = filed_with_media(11)
+    labels = {str(media.pk): {"industry": "B2", "iwf": "C", "annotations": []}}
+    approval = {"targets": ["iwf", "cybertip", "nca_portal"], "reason": "UK victim"}
+    approve(case, 11, media_labels=labels, approval=approval)
+    portal = escalation_of(case, "nca_portal")
+    assert portal.state == "awaiting_reference"
+    assert portal.why == "added by lead-11: UK victim"
+    page = lead_client().get(reverse("escalation-manual", args=[portal.pk])).content.decode()
+    assert "UK NCA (portal, by hand): referral for" in page
+    assert f"media-{media.pk}.jpg: C</pre>" in page
+    assert "set <code>NCA_PORTAL_URL</code>" in page
+
+
+def test_a_retracted_referral_does_not_hold_the_case_back():
+    case = approved_manual_case(12)
+    lead = make_user("l12", roles.ESCALATION_LEAD)
+    manual.record_reference(escalation_id=escalation_of(case, "iwf").pk, lead=lead, reference="I")
+    actions.retract(escalation_id=escalation_of(case, "cybertip").pk, lead=lead, reason="dup")
+    case.refresh_from_db()
+    assert case.status == "escalated"
+    assert manual.remind(now=case.created_at + timedelta(days=3)) == 0
