@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin
 
+from casework import hotlines
+from casework.escalation.models import RoutingRule
 from casework.models import AuditEvent, LegalHold, Queue, SupportResource
 
 
@@ -62,3 +65,51 @@ class LegalHoldAdmin(ReadOnlyAdmin):
         "lifted_at",
         "lift_reason",
     ]
+
+
+class RoutingRuleForm(forms.ModelForm):
+    """The target is one this installation knows (casework.hotlines.TARGETS)."""
+
+    target = forms.ChoiceField(choices=[])
+
+    class Meta:
+        model = RoutingRule
+        fields = [
+            "position",
+            "description",
+            "jurisdictions",
+            "service_countries",
+            "publicly_reachable",
+            "reasons",
+            "target",
+            "enabled",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = sorted(hotlines.TARGETS.items())
+
+    def _strings(self, name: str, upper: bool) -> list[str]:
+        value = self.cleaned_data.get(name) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise forms.ValidationError('A list of strings, e.g. ["US", "CA"], or [] for any.')
+        return [v.strip().upper() if upper else v.strip() for v in value if v.strip()]
+
+    def clean_jurisdictions(self) -> list[str]:
+        return self._strings("jurisdictions", upper=True)
+
+    def clean_service_countries(self) -> list[str]:
+        return self._strings("service_countries", upper=True)
+
+    def clean_reasons(self) -> list[str]:
+        return self._strings("reasons", upper=False)
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    """Which hotlines an approved case goes to (casework.escalation.routing)."""
+
+    form = RoutingRuleForm
+    list_display = ["position", "description", "target", "jurisdictions", "enabled"]
+    list_display_links = ["description"]
+    list_editable = ["position", "enabled"]

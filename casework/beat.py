@@ -27,6 +27,10 @@ def beat_schedule(*, media_sweep_seconds: int) -> dict[str, dict[str, Any]]:
             "task": "casework.escalation.tasks.deliver_due_webhooks",
             "schedule": 30.0,
         },
+        "remind-manual-escalations": {
+            "task": "casework.escalation.tasks.remind_manual_escalations",
+            "schedule": 900.0,  # at most once per ESCALATION_MANUAL_REMINDER_HOURS each
+        },
         "purge-expired-evidence": {
             "task": "casework.preservation.tasks.purge_expired_evidence",
             "schedule": 3600.0,

@@ -11,8 +11,8 @@ def user_roles(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {"may_read_audit": False, "sees_stats": False, "sees_previews": False}
     watches_escalations = roles.has_role(user, *roles.LEAD_ROLES, roles.ADMIN)
-    escalations, webhooks = (
-        escalation_selectors.attention_counts() if watches_escalations else (0, 0)
+    escalations, webhooks, referrals = (
+        escalation_selectors.attention_counts() if watches_escalations else (0, 0, 0)
     )
     return {
         "may_read_audit": permissions.may_read_audit(user),
@@ -21,4 +21,5 @@ def user_roles(request: HttpRequest) -> dict[str, object]:
         "sees_previews": roles.has_role(user, *roles.PREVIEW_ROLES),
         "escalations_needing_attention": escalations,
         "webhooks_needing_attention": webhooks,
+        "referrals_overdue": referrals,
     }

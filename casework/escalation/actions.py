@@ -46,6 +46,12 @@ def open_escalations(
             why=routed.get(target) or f"added by {lead.get_username()}: {reason.strip()}",
             include_account_files=include_account_files,
             created_by=lead,
+            # A manual channel waits for a lead, not for the outbox (casework.escalation.manual).
+            state=(
+                EscalationState.AWAITING_REFERENCE
+                if hotlines.is_manual(target)
+                else EscalationState.PENDING
+            ),
         )
         for target in chosen
     ]
@@ -65,6 +71,8 @@ def open_escalations(
     )
     status.settle_case(case.pk)
     for escalation in escalations:
+        if escalation.state == EscalationState.AWAITING_REFERENCE:
+            continue
         transaction.on_commit(lambda pk=escalation.pk: queueing.enqueue(pk))
     return escalations
 

@@ -112,6 +112,7 @@ def _media_file(case: Case, report, media, labels: dict, looked_at) -> FileFacts
         viewed=media.pk in looked_at["media.revealed"],
         metadata_viewed=media.pk in looked_at["media.metadata_viewed"],
         industry=labels.get("industry", ""),
+        uk=labels.get("iwf", ""),
         annotations=tuple(labels.get("annotations", [])),
         ip_event=_ip_event(uploads[0]) if len(uploads) == 1 else None,
         exif=_exif(media),

@@ -17,6 +17,10 @@ class EscalationState(models.TextChoices):
     FINISHED = "finished"  # the hotline has the finished report
     NEEDS_ATTENTION = "needs_attention"  # stopped: a lead must retry or retract
     RETRACTED = "retracted"  # withdrawn by a lead before it was finished
+    # A manual channel: the referral is prepared; a lead submits it through the hotline's
+    # own form and records its reference. A state of its own (not pending with a flag) so
+    # that the outbox's due query, index and sweep can never pick it up.
+    AWAITING_REFERENCE = "awaiting_reference"
 
 
 OUTSTANDING_STATES = (
@@ -24,6 +28,7 @@ OUTSTANDING_STATES = (
     EscalationState.SENDING,
     EscalationState.SUBMITTED,
     EscalationState.NEEDS_ATTENTION,
+    EscalationState.AWAITING_REFERENCE,
 )
 IS_DUE = models.Q(
     state__in=[EscalationState.PENDING, EscalationState.SENDING, EscalationState.SUBMITTED]
@@ -38,7 +43,7 @@ class Escalation(models.Model):
     case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, related_name="escalations")
     target = models.CharField(max_length=20, help_text="The hotline: ncmec, …")
     state = models.CharField(
-        max_length=16, choices=EscalationState.choices, default=EscalationState.PENDING
+        max_length=20, choices=EscalationState.choices, default=EscalationState.PENDING
     )
     why = models.CharField(max_length=300, help_text="The routing rule or the lead's reason")
     include_account_files = models.BooleanField(
@@ -61,6 +66,8 @@ class Escalation(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A manual channel's last reminder while it awaits the hotline's reference.
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -142,3 +149,35 @@ class EscalationDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.name}"
+
+
+class RoutingRule(models.Model):
+    """One admin-edited rule of which hotlines an approved case goes to. A rule matches when
+    every condition it sets holds (an empty list or "any": no condition); every matching,
+    enabled rule adds its target, the first one (by position) naming why."""
+
+    class Reachable(models.TextChoices):
+        ANY = "any"
+        YES = "yes", "yes: a report carries a content URL"
+        NO = "no", "no: no report carries a content URL"
+
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.CharField(max_length=200, help_text="Shown to the approving lead")
+    jurisdictions = models.JSONField(
+        default=list, blank=True, help_text='ISO codes, e.g. ["US"]; empty: any'
+    )
+    service_countries = models.JSONField(
+        default=list, blank=True, help_text='SERVICE_COUNTRY among these, e.g. ["GB"]; empty: any'
+    )
+    publicly_reachable = models.CharField(
+        max_length=3, choices=Reachable.choices, default=Reachable.ANY
+    )
+    reasons = models.JSONField(default=list, blank=True, help_text="Report reasons; empty: any")
+    target = models.CharField(max_length=20, help_text="The hotline: ncmec, nca, iwf, …")
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.description} → {self.target}"

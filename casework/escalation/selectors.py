@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Min, Prefetch
 from django.utils import timezone
@@ -35,21 +36,30 @@ def for_case(case_id: int) -> list[Escalation]:
     )
 
 
-def attention_counts() -> tuple[int, int]:
-    """Escalations and webhook events needing attention, in one query (every page of a lead
-    shows both)."""
+def attention_counts() -> tuple[int, int, int]:
+    """Escalations and webhook events needing attention, and referrals awaiting their hotline
+    reference for longer than the reminder interval, in one query (every page of a lead shows
+    them)."""
+    table = Escalation._meta.db_table
     with connection.cursor() as cursor:
         # The table names come from the models; the states are bound parameters.
         sql = (
-            f"SELECT (SELECT count(*) FROM {Escalation._meta.db_table} WHERE state = %s),"  # noqa: S608
-            f" (SELECT count(*) FROM {WebhookDelivery._meta.db_table} WHERE state = %s)"
+            f"SELECT (SELECT count(*) FROM {table} WHERE state = %s),"  # noqa: S608
+            f" (SELECT count(*) FROM {WebhookDelivery._meta.db_table} WHERE state = %s),"
+            f" (SELECT count(*) FROM {table} WHERE state = %s AND created_at <= %s)"
         )
+        overdue = timezone.now() - timedelta(hours=settings.ESCALATION_MANUAL_REMINDER_HOURS)
         cursor.execute(
             sql,
-            [EscalationState.NEEDS_ATTENTION, WebhookState.NEEDS_ATTENTION],
+            [
+                EscalationState.NEEDS_ATTENTION,
+                WebhookState.NEEDS_ATTENTION,
+                EscalationState.AWAITING_REFERENCE,
+                overdue,
+            ],
         )
-        escalations, webhooks = cursor.fetchone()
-    return escalations, webhooks
+        escalations, webhooks, referrals = cursor.fetchone()
+    return escalations, webhooks, referrals
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,7 @@ class Dashboard:
     pending: list[Escalation]
     in_flight: list[Escalation]
     needs_attention: list[Escalation]
+    awaiting_reference: list[Escalation]
     finished_today: list[Escalation]
     median_to_finished: timedelta | None
     p95_to_finished: timedelta | None
@@ -79,6 +90,7 @@ def dashboard(now: datetime | None = None, limit: int = 200) -> Dashboard:
         pending=list(rows.filter(state=EscalationState.PENDING)[:limit]),
         in_flight=list(rows.filter(state__in=IN_FLIGHT)[:limit]),
         needs_attention=list(rows.filter(state=EscalationState.NEEDS_ATTENTION)[:limit]),
+        awaiting_reference=list(rows.filter(state=EscalationState.AWAITING_REFERENCE)[:limit]),
         finished_today=finished_today,
         median_to_finished=_percentile(durations, 50),
         p95_to_finished=_percentile(durations, 95),

@@ -10,7 +10,7 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
-from casework.escalation import outbox, queueing, webhook_outbox
+from casework.escalation import manual, outbox, queueing, webhook_outbox
 from casework.escalation.models import IS_DUE, Escalation, EscalationState
 from casework.escalation.webhook_models import WebhookDelivery, WebhookState
 from casework.escalation.webhooks import DELIVER_TASK
@@ -41,6 +41,12 @@ def drive_due_escalations() -> int:
     for escalation_id in ids:
         queueing.enqueue(escalation_id)
     return len(ids)
+
+
+@shared_task(name="casework.escalation.tasks.remind_manual_escalations")
+def remind_manual_escalations() -> int:
+    """Remind (audit) each referral still awaiting its hotline reference, once per interval."""
+    return manual.remind()
 
 
 @shared_task(name="casework.escalation.tasks.deliver_webhook")

@@ -61,6 +61,19 @@ class Answer:
 
 
 TARGETS = {"ncmec": "NCMEC CyberTipline", "nca": "UK National Crime Agency"}
+# Manual channels (casework/hotlines/manual.py): no public reporting API, so the tool prepares
+# the referral and a lead submits it through the hotline's form and records its reference.
+MANUAL_TARGETS = {
+    "iwf": "IWF (by hand)",
+    "cybertip": "Cybertip.ca (by hand)",
+    "inhope": "INHOPE hotline of the hosting country (by hand)",
+    "nca_portal": "UK NCA (portal, by hand)",
+}
+TARGETS.update(MANUAL_TARGETS)
+
+
+def is_manual(target: str) -> bool:
+    return target in MANUAL_TARGETS
 
 
 def target_label(target: str) -> str:
@@ -77,6 +90,10 @@ def connect(target: str):
         from casework.hotlines.nca import NcaReport
 
         return NcaReport()
+    if is_manual(target):
+        from casework.hotlines.manual import ManualChannel
+
+        return ManualChannel(target)
     if target == "webhook":
         # Not in TARGETS: the webhook is told of every decision, not routed at approval.
         from casework.hotlines.webhook import WebhookEndpoint

@@ -58,6 +58,7 @@ class FileFacts:
     metadata_viewed: bool = False
     publicly_available: bool | None = None
     industry: str = ""  # A1, A2, B1, B2
+    uk: str = ""  # A, B, C: the UK category the decision stored (its "iwf" label)
     annotations: tuple[str, ...] = ()  # NCMEC file annotations, e.g. generativeAi
     ip_event: IpEvent | None = None
     exif: tuple[tuple[str, str], ...] = ()

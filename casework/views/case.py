@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from casework import accounts, hotlines, roles
 from casework.cases import claims, decisions, evidence, priority, viewing, vocabulary
 from casework.cases.errors import CaseActionRefused
-from casework.escalation import routing
+from casework.escalation import routing, webhooks
 from casework.escalation import selectors as escalation_selectors
 from casework.evidence_package import offer
 from casework.models import Case, Decision
@@ -59,6 +59,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "may_read_documents": page.may["lead"] or roles.has_role(request.user, *roles.AUDIT_ROLES),
         "routes": routing.routed_targets(page.case) if page.may["approve"] else [],
         "hotlines": hotlines.TARGETS,
+        "webhook_on": webhooks.enabled(),
         "wellbeing": activity.reviewer_status(request.user) if page.may["decide"] else None,
         "evidence_export": offer.evidence_export(page.decisions, request.user),
     }

@@ -44,6 +44,8 @@ MATRIX = {
     "escalation-retry": ("post", {L}),
     "webhook-retry": ("post", {L}),
     "escalation-retract": ("post", {L}),
+    "escalation-manual": ("get", {L}),
+    "escalation-reference": ("post", {L}),
     "escalation-document": ("get", {L, AU, AD}),
     "stats": ("get", {L, AD}),
     "stats-export": ("get", {L, AD}),
