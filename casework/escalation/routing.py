@@ -11,6 +11,7 @@ from django.conf import settings
 from casework.escalation.models import RoutingRule
 from casework.escalation.routing_defaults import ensure_default_rules
 from casework.hotlines import TARGETS
+from casework.hotlines.nca.retention import nca_wanted
 from casework.models import Case
 from reports import api
 
@@ -67,6 +68,8 @@ def routed_targets(case: Case) -> list[Route]:
     for rule in (r for r in rules if r.enabled):
         if rule.target in TARGETS and rule.target not in routes and matches(rule, traits):
             routes[rule.target] = Route(rule.target, f"{rule.description} (rule {rule.position})")
+    if "nca" in routes and not nca_wanted(r for t, r in routes.items() if t != "nca"):
+        del routes["nca"]  # NCA_ALSO_WHEN_NCMEC off: NCMEC's report covers it
     return list(routes.values())
 
 

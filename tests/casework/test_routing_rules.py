@@ -21,8 +21,7 @@ pytestmark = pytest.mark.django_db
 def routing_by_rules(settings, monkeypatch):
     settings.NCMEC_ROUTING = "us"
     settings.SERVICE_COUNTRY = ""
-    # The NCA's API adapter is built on its own branch: here it is only a name to route to.
-    monkeypatch.setitem(hotlines.TARGETS, "nca", "UK NCA")
+    settings.NCA_ALSO_WHEN_NCMEC = True
 
 
 def targets(case) -> dict[str, str]:
@@ -145,3 +144,12 @@ def test_the_default_rules_come_back_when_the_table_is_empty():
     RoutingRule.objects.all().delete()
     assert "cybertip" in targets(filed_case(15, jurisdiction="CA", url=None))
     assert RoutingRule.objects.count() == 5
+
+
+def test_a_service_exempt_from_the_nca_when_reporting_to_ncmec_routes_to_ncmec_only(settings):
+    settings.SERVICE_COUNTRY = "GB"
+    case = filed_case(90, jurisdiction="US", url=None)
+    assert sorted(targets(case)) == ["nca", "ncmec"]
+    settings.NCA_ALSO_WHEN_NCMEC = False
+    assert sorted(targets(case)) == ["ncmec"]
+    assert sorted(targets(filed_case(91, jurisdiction="GB", url=None))) == ["nca"]
