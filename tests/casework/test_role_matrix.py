@@ -45,6 +45,9 @@ MATRIX = {
     "webhook-retry": ("post", {L}),
     "escalation-retract": ("post", {L}),
     "escalation-document": ("get", {L, AU, AD}),
+    "hash-review": ("get", {L, AD}),
+    "hash-entry-confirm": ("post", {L, AD}),
+    "hash-entry-disable": ("post", {L, AD}),
     "stats": ("get", {L, AD}),
     "stats-export": ("get", {L, AD}),
     "view-settings": ("get", {R, L, AD}),
@@ -86,6 +89,7 @@ ARGS = {
     "document_id": 999999,
     "delivery_id": 999999,
     "hold_id": 999999,
+    "entry_id": 999999,
 }
 
 
