@@ -47,6 +47,7 @@ def test_a_lists_pdq_distance_holds_for_video_frames_too():
     video = make_video(41, frames)
     still = near(frames[0].pdq, rng, 20)
     listed = make_list("stills", [ParsedEntry("pdq", still)])
+    make_list("wide", [ParsedEntry("pdq", f"{rng.getrandbits(256):064x}")])  # queried at 31
     assert matched_lists(video) == ["stills"]
     HashList.objects.filter(pk=listed.pk).update(pdq_distance=10)
     assert matched_lists(video) == []
