@@ -87,6 +87,7 @@ __all__ = [
     "report_facts",
     "report_id_of_media",
     "report_ids_matching",
+    "report_ids_matched_by",
     "reports_with_media",
     "reports_with_media_in",
     "seal_text",
@@ -283,6 +284,12 @@ HashEntryReviewed = hygiene.Reviewed
 entries_in_review = hygiene.entries_in_review
 review_hash_entry = hygiene.review_entry
 HashEntryDoesNotExist = HashEntry.DoesNotExist
+
+
+def report_ids_matched_by(entry_ids: list[int]) -> list[int]:
+    """The reports with media these hash-list entries matched."""
+    rows = MediaMatch.objects.filter(entry_id__in=entry_ids)
+    return list(rows.values_list("media__report_id", flat=True).distinct())
 
 
 def note_not_csam(media_ids: list[int]) -> list[int]:

@@ -111,3 +111,16 @@ def test_third_party_entry_decided_not_csam_three_times_is_flagged_for_review():
     page = lead.get("/hashlists/review/").content.decode()
     assert "repeatedly decided not CSAM" in page and "Tech Coalition" in page
     assert AuditEvent.objects.filter(action="hash_entries.reviewed_list").exists()
+
+
+def test_open_cases_lose_the_priority_of_an_entry_once_it_is_quarantined(settings):
+    settings.FLOOD_MATCHES = 3
+    entry = known_entry()
+    case = filing.file_report(matched_report(1).pk)
+    assert case.priority >= 5_000 and case.matched
+    matched_report(2)
+    matched_report(3)  # the flood: quarantined
+    entry.refresh_from_db()
+    assert entry.state == HashEntry.State.QUARANTINED
+    case.refresh_from_db()
+    assert case.priority < 5_000 and not case.matched
