@@ -46,15 +46,20 @@ def flood_reason() -> str:
 
 
 def quarantine_floods(entry_ids: Iterable[int]) -> list[int]:
-    """Quarantine the active entries among these that matched FLOOD_MATCHES media or more
-    within the window (one grouped count); returns their ids."""
+    """Quarantine the active entries among these that matched FLOOD_MATCHES media or more,
+    received and matched within the window (one grouped count); returns their ids."""
     ids = list(entry_ids)
     if not ids:
         return []
     since = timezone.now() - timedelta(minutes=settings.FLOOD_WINDOW_MINUTES)
+    # Media that arrived within the window: a rescan after a list import finds old media
+    # again at once, and that is no flood.
     flooded = (
         MediaMatch.objects.filter(
-            entry_id__in=ids, entry__state=HashEntry.State.ACTIVE, found_at__gte=since
+            entry_id__in=ids,
+            entry__state=HashEntry.State.ACTIVE,
+            found_at__gte=since,
+            media__created_at__gte=since,
         )
         .values("entry_id")
         .annotate(n=Count("pk"))

@@ -173,3 +173,21 @@ def test_third_party_entries_repeatedly_not_csam_are_flagged(settings):
     assert third_party.quarantine_reason == "repeatedly decided not CSAM"
     assert third_party.not_csam_count == 3
     assert ours.state == HashEntry.State.ACTIVE and ours.not_csam_count == 0
+
+
+def test_a_rescan_of_old_media_is_no_flood(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports.models import Media
+
+    settings.FLOOD_MATCHES = 3
+    reports = [make_report(n, sha256s=[SHA]) for n in range(4)]
+    Media.objects.update(created_at=timezone.now() - timedelta(days=30))
+    entry = sha_entry()  # a list imported today: every old media item is rescanned
+    for report in reports:
+        record_matches(report.media.get())
+    entry.refresh_from_db()
+    assert entry.state == HashEntry.State.ACTIVE
+    assert MediaMatch.objects.filter(entry=entry).count() == 4
