@@ -295,6 +295,11 @@ INTAKE_PLATFORM_MAX_PIXELS = env_int("INTAKE_PLATFORM_MAX_PIXELS", 10_000_000_00
 INTAKE_PLATFORM_WINDOW_SECONDS = env_int("INTAKE_PLATFORM_WINDOW_SECONDS", 3600)
 # PDQ matches against hash lists within this Hamming distance (of 256 bits).
 PDQ_MATCH_DISTANCE = env_int("PDQ_MATCH_DISTANCE", 31)
+# Hash-list hygiene: an entry matching FLOOD_MATCHES media within FLOOD_WINDOW_MINUTES, or a
+# third-party entry decided not CSAM NOT_CSAM_FLAG_COUNT times, is quarantined for review.
+FLOOD_MATCHES = env_int("FLOOD_MATCHES", 50)
+FLOOD_WINDOW_MINUTES = env_int("FLOOD_WINDOW_MINUTES", 60)
+NOT_CSAM_FLAG_COUNT = env_int("NOT_CSAM_FLAG_COUNT", 3)
 # vPDQ: frames hashed per second of video (0: every frame), and the matching rule
 # (python-threatexchange's defaults): frames of quality >= VPDQ_QUALITY_MIN, a frame matches
 # within VPDQ_FRAME_DISTANCE, videos match when the query's matched share and the compared

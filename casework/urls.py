@@ -7,6 +7,7 @@ from casework.views import (
     case,
     escalations,
     evidence,
+    hash_review,
     holds,
     leads,
     manual_channels,
@@ -84,6 +85,13 @@ urlpatterns = [
     path("wellbeing/opt-outs", wellbeing_actions.opt_outs, name="wellbeing-opt-outs"),
     path("wellbeing/team/cap", wellbeing_actions.daily_cap, name="wellbeing-cap"),
     path("resources/", wellbeing_actions.resources, name="resources"),
+    path("hashlists/review/", hash_review.review_list, name="hash-review"),
+    path(
+        "hashlists/entries/<int:entry_id>/confirm", hash_review.confirm, name="hash-entry-confirm"
+    ),
+    path(
+        "hashlists/entries/<int:entry_id>/disable", hash_review.disable, name="hash-entry-disable"
+    ),
     path("stats/", stats.stats, name="stats"),
     path("stats/export.csv", stats.export, name="stats-export"),
     path("media/<int:media_id>/preview", media.media_preview, name="media-preview"),

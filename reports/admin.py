@@ -153,7 +153,15 @@ class ReportAdmin(ReadOnlyAdmin):
 
 @admin.register(HashList)
 class HashListAdmin(admin.ModelAdmin):
-    list_display = ["name", "source", "purpose", "enabled", "entry_count", "default_category"]
+    list_display = [
+        "name",
+        "source",
+        "purpose",
+        "enabled",
+        "pdq_distance",
+        "entry_count",
+        "default_category",
+    ]
     list_filter = ["source", "purpose", "enabled"]
 
     @admin.display(description="Entries")
@@ -161,7 +169,8 @@ class HashListAdmin(admin.ModelAdmin):
         return hash_list.entries.count()
 
     def save_model(self, request, obj, form, change):
-        """Switching a list on or off, or changing its purpose, changes what media match."""
+        """Switching a list or one of its kinds on or off, changing its PDQ distance or its
+        purpose, changes what media match."""
         super().save_model(request, obj, form, change)
         from django.db import transaction
 

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
-from reports import purging, region_reveal, synthetic, vault
+from reports import hygiene, purging, region_reveal, synthetic, vault
 from reports.facts import ListMatch, ReportFacts, facts_of_groups, report_facts
 from reports.filing_queue import (
     claim_reports_to_file,
@@ -26,7 +26,7 @@ from reports.hashlists import INDUSTRY_CATEGORIES, IWF_CATEGORIES, add_confirmed
 from reports.intake import CheckedMedia, Upload, raw_payload, receive_report
 from reports.media import inspect
 from reports.metadata import read_metadata
-from reports.models import Media, MediaMatch, Platform, Report
+from reports.models import HashEntry, Media, MediaMatch, Platform, Report
 from reports.previews import DEFAULT_STYLE, PreviewStyle
 from reports.purging import PurgedMedia
 from reports.region_reveal import BadRegion
@@ -43,6 +43,10 @@ from reports.vpdq_media_index import VideoLink, matching_videos
 __all__ = [
     "BadRegion",
     "DEFAULT_STYLE",
+    "EntryInReview",
+    "EntryNotInReview",
+    "HashEntryDoesNotExist",
+    "HashEntryReviewed",
     "INDUSTRY_CATEGORIES",
     "IWF_CATEGORIES",
     "REPORT_REASONS",
@@ -63,6 +67,9 @@ __all__ = [
     "content_hashes",
     "create_intake_token",
     "delete_purged_bytes",
+    "entries_in_review",
+    "note_not_csam",
+    "review_hash_entry",
     "media_due_for_purge",
     "mark_media_purged",
     "preserve_media",
@@ -84,6 +91,7 @@ __all__ = [
     "report_facts",
     "report_id_of_media",
     "report_ids_matching",
+    "report_ids_matched_by",
     "reports_with_media",
     "reports_with_media_in",
     "seal_text",
@@ -139,21 +147,26 @@ def media_ids_of_reports(report_ids: list[int]) -> list[int]:
 
 def best_matches(report_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Per media id of these reports, its closest hash-list match (list, kind, distance,
-    category), for priority and the suggested classification."""
+    category), for priority and the suggested classification. A match of a quarantined
+    entry comes only when there is no other, marked quarantined and suggesting no category."""
     best: dict[int, dict[str, Any]] = {}
     rows = (
         MediaMatch.objects.filter(media__report_id__in=report_ids)
         .select_related("entry__hash_list")
         .order_by("distance")
     )
-    for match in rows:
+    for match in sorted(rows, key=lambda m: m.entry.state not in hygiene.COUNTED_STATES):
+        quarantined = match.entry.state not in hygiene.COUNTED_STATES
         best.setdefault(
             match.media_id,
             {
                 "list": match.entry.hash_list.name,
                 "kind": match.entry.kind,
                 "distance": match.distance,
-                "category": match.entry.category or match.entry.hash_list.default_category,
+                "category": ""
+                if quarantined
+                else match.entry.category or match.entry.hash_list.default_category,
+                "quarantined": quarantined,
             },
         )
     return best
@@ -290,6 +303,28 @@ def preserved_media(now: Any) -> list[dict[str, Any]]:
         "preserved_until", "pk"
     )
     return list(rows.values("id", "report_id", "preserved_until", "preserved_reason"))
+
+
+# --- Hash-list hygiene (reports.hygiene: quarantined entries, reviewed by leads) --------
+
+EntryInReview = hygiene.EntryInReview
+EntryNotInReview = hygiene.EntryNotInReview
+HashEntryReviewed = hygiene.Reviewed
+entries_in_review = hygiene.entries_in_review
+review_hash_entry = hygiene.review_entry
+HashEntryDoesNotExist = HashEntry.DoesNotExist
+
+
+def report_ids_matched_by(entry_ids: list[int]) -> list[int]:
+    """The reports with media these hash-list entries matched."""
+    rows = MediaMatch.objects.filter(entry_id__in=entry_ids)
+    return list(rows.values_list("media__report_id", flat=True).distinct())
+
+
+def note_not_csam(media_ids: list[int]) -> list[int]:
+    """A case of these media was decided not CSAM: counts against the third-party entries
+    they matched; returns the ids of the entries that it quarantined."""
+    return hygiene.note_not_csam(media_ids)
 
 
 # --- Submitting (the demo data) -----------------------------------------------------------

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from reports import hygiene
 from reports.models import Media, MediaMatch, Report
 
 
@@ -52,7 +53,8 @@ def facts_of_groups(groups: Sequence[Sequence[int]]) -> list[ReportFacts]:
     }
     matches: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for report_id, name, distance in (
-        MediaMatch.objects.filter(media__report_id__in=ids)
+        # a quarantined entry's matches weigh on nothing (reports.hygiene)
+        MediaMatch.objects.filter(hygiene.counted("entry__"), media__report_id__in=ids)
         .order_by("distance", "pk")
         .values_list("media__report_id", "entry__hash_list__name", "distance")
     ):

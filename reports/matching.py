@@ -1,36 +1,38 @@
 """Matching media against hash lists: exact MD5/SHA-1/SHA-256, PDQ near-duplicates.
 
 A match on a negative list (known false positives) suppresses every other match of that
-media item: the content is known not to be what the lists look for.
+media item: the content is known not to be what the lists look for. An entry that suddenly
+matches a flood of media is quarantined as its matches are recorded (reports.hygiene).
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from reports import pdq_matcher
+from reports import hygiene, list_switches, pdq_matcher
 from reports.models import HashEntry, HashList, Media, MediaMatch
 from reports.signals import media_matched
 from reports.video_matching import Found, video_matches
 
 
 def find_matches(media: Media) -> dict[int, int]:
-    """Entry id -> distance for every enabled list entry this media item matches."""
-    exact = Q()
+    """Entry id -> distance for every matched entry (reports.list_switches: list and kind
+    switched on, entry not disabled) this media item matches, PDQ within its list's
+    distance."""
+    exact = Q(pk__in=[])
     for kind in ("md5", "sha1", "sha256"):
         value = getattr(media, kind)
         if value:
-            exact |= Q(kind=kind, value=value)
+            exact |= Q(value=value) & list_switches.matched(kind)
     found: dict[int, int] = {}
-    if exact:
-        ids = HashEntry.objects.filter(exact, hash_list__enabled=True).values_list("pk", flat=True)
-        found.update(dict.fromkeys(ids, 0))
+    ids = HashEntry.objects.filter(exact).values_list("pk", flat=True)
+    found.update(dict.fromkeys(ids, 0))
     variants = pdq_matcher.orientations(media)
-    threshold = settings.PDQ_MATCH_DISTANCE
-    for entry_id, distance in pdq_matcher.hash_list_index.query(variants, threshold).items():
-        found[entry_id] = min(distance, found.get(entry_id, distance))
+    if variants:
+        near = pdq_matcher.hash_list_index.query(variants, list_switches.widest_pdq_distance())
+        for entry_id, distance in list_switches.within_list_distance(near).items():
+            found[entry_id] = min(distance, found.get(entry_id, distance))
     return found
 
 
@@ -67,6 +69,8 @@ def record_matches(media: Media) -> list[MediaMatch]:
             ],
             ignore_conflicts=True,
         )
-        if set(found) - known:
+        new = set(found) - known
+        hygiene.quarantine_floods(new)  # before anyone weighs the new matches
+        if new:
             media_matched.send(sender=Media, media=media, report_id=media.report_id)
     return list(media.matches.select_related("entry__hash_list"))

@@ -236,6 +236,16 @@ class HashList(models.Model):
     purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.MATCH)
     default_category = models.CharField(max_length=8, blank=True)
     enabled = models.BooleanField(default=True)
+    # Hygiene (reports.list_switches): how close a PDQ match must be on this list, and which
+    # signal kinds of it are matched at all.
+    pdq_distance = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="PDQ match distance for this list; empty: the setting"
+    )
+    match_md5 = models.BooleanField("match MD5", default=True)
+    match_sha1 = models.BooleanField("match SHA-1", default=True)
+    match_sha256 = models.BooleanField("match SHA-256", default=True)
+    match_pdq = models.BooleanField("match PDQ", default=True)
+    match_vpdq = models.BooleanField("match vPDQ", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -260,9 +270,24 @@ class HashEntry(models.Model):
         help_text="vpdq only: the frames as python-threatexchange serializes them, "
         '["<pdq hex>,<quality>,<timestamp>", ...]',
     )
+
+    class State(models.TextChoices):
+        ACTIVE = "active"
+        QUARANTINED = "quarantined"  # still matches, but weighs on nothing (reports.hygiene)
+        CONFIRMED = "confirmed"  # a lead looked and kept it: never quarantined for a flood
+        DISABLED = "disabled"  # a lead turned it off: matches nothing
+
     category = models.CharField(max_length=8, blank=True)
     source_id = models.CharField(max_length=200, blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.ACTIVE)
+    quarantined_at = models.DateTimeField(null=True, blank=True)
+    quarantine_reason = models.CharField(max_length=200, blank=True)
+    reviewed_by = models.CharField(max_length=150, blank=True, help_text="The lead's username")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    not_csam_count = models.PositiveIntegerField(
+        default=0, help_text="Not-CSAM verdicts on media it matched, since it was last reviewed"
+    )
 
     class Meta:
         verbose_name_plural = "hash entries"
@@ -271,7 +296,14 @@ class HashEntry(models.Model):
                 fields=["hash_list", "kind", "value"], name="hashentry_unique_value"
             )
         ]
-        indexes = [models.Index(fields=["kind", "value"])]
+        indexes = [
+            models.Index(fields=["kind", "value"]),
+            models.Index(
+                fields=["quarantined_at"],
+                name="hashentry_quarantined_idx",
+                condition=models.Q(state="quarantined"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.value[:12]}… in {self.hash_list_id}"
@@ -297,6 +329,8 @@ class MediaMatch(models.Model):
     class Meta:
         verbose_name_plural = "media matches"
         constraints = [models.UniqueConstraint(fields=["media", "entry"], name="mediamatch_unique")]
+        # an entry's recent matches, counted for flood quarantine
+        indexes = [models.Index(fields=["entry", "found_at"], name="mediamatch_entry_found_idx")]
 
     def __str__(self) -> str:
         return f"Media {self.media_id} matched entry {self.entry_id} at {self.distance}"

@@ -3,8 +3,9 @@
 Two are kept: one over the enabled hash lists' PDQ entries, one over processed media (to
 find near-duplicate content). Before answering, an index reads a summary from the database:
 rows with ids above the highest it holds are added in place; if rows went away (or, for
-lists, a list was switched on or off) it is rebuilt. So every process answers from the data
-as it is now, without a full rebuild for the common case of additions.
+lists, a list or its PDQ switch was turned on or off, or an entry disabled) it is rebuilt.
+So every process answers from the data as it is now, without a full rebuild for the common
+case of additions.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 from django.db.models import Count, Max, QuerySet
 
+from reports import list_switches
 from reports.models import HashEntry, Media
 from reports.pdq_index import PDQIndex, hex_to_bytes
 
@@ -68,7 +70,7 @@ class SyncedIndex:
 
 
 def _enabled_pdq_entries() -> QuerySet:
-    return HashEntry.objects.filter(kind=HashEntry.Kind.PDQ, hash_list__enabled=True)
+    return HashEntry.objects.filter(list_switches.matched(HashEntry.Kind.PDQ))
 
 
 def _enabled_lists() -> tuple[int, ...]:

@@ -23,3 +23,6 @@ media_matched = Signal()
 # sender=None, key_id=str, counts=dict[str, int]: stored personal data was sealed again under
 # the current evidence key (reseal_personal_data).
 personal_data_resealed = Signal()
+# sender=HashEntry, entry_ids=list[int], reason=str: entries were quarantined (reports.hygiene);
+# their matches weigh on nothing until a lead reviews them.
+hash_entries_quarantined = Signal()

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
-
-from reports import pdq_matcher, vpdq
+from reports import list_switches, pdq_matcher, vpdq
 from reports.models import Media, MediaVpdq
 from reports.pdq_index import hex_to_bytes
 from reports.vpdq_index import list_index
@@ -33,7 +31,7 @@ def frames_of(media: Media) -> list[vpdq.Frame]:
 
 def video_matches(media: Media) -> dict[int, Found]:
     """Entry id -> what matched, for the vpdq entries the video matches by the rule and the
-    pdq entries some frame of it is within PDQ_MATCH_DISTANCE of."""
+    pdq entries some frame of it is within its list's PDQ distance of."""
     frames = frames_of(media)
     if not frames:
         return {}
@@ -60,7 +58,7 @@ def frames_against_images(frames: list[vpdq.Frame]) -> dict[int, Found]:
             usable.setdefault(frame.pdq, frame)
     if not usable:
         return {}
-    threshold = settings.PDQ_MATCH_DISTANCE
+    threshold = list_switches.widest_pdq_distance()
     index = pdq_matcher.hash_list_index.sync(threshold)
     if len(index) == 0:
         return {}
@@ -72,4 +70,5 @@ def frames_against_images(frames: list[vpdq.Frame]) -> dict[int, Found]:
         moment = kept[row].timestamp
         if seen is None or (distance, moment) < (seen.distance, seen.timestamp or 0.0):
             best[entry] = Found(int(distance), timestamp=moment)
-    return best
+    kept_entries = list_switches.within_list_distance({e: f.distance for e, f in best.items()})
+    return {e: f for e, f in best.items() if e in kept_entries}

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db.models import Count, Max, QuerySet
 
-from reports import vpdq
+from reports import list_switches, vpdq
 from reports.models import HashEntry
 from reports.pdq_index import PDQIndex, hex_to_bytes
 from reports.vpdq_matching import Rule, VideoMatch, prepared, prepared_spans, share
@@ -42,7 +42,7 @@ class _Loaded:
 
 
 def _entries() -> QuerySet:
-    return HashEntry.objects.filter(kind=HashEntry.Kind.VPDQ, hash_list__enabled=True)
+    return HashEntry.objects.filter(list_switches.matched(HashEntry.Kind.VPDQ))
 
 
 def _enabled_lists() -> tuple[int, ...]:

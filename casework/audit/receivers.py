@@ -14,6 +14,7 @@ from django.dispatch import receiver
 from casework import signin_throttle
 from casework.audit import chain as audit
 from reports.signals import (
+    hash_entries_quarantined,
     hash_list_changed,
     intake_token_created,
     personal_data_resealed,
@@ -108,3 +109,16 @@ def audit_hash_list_change(
     sender: Any, hash_list: Any, action: str, actor: str, data: dict, **kwargs: Any
 ) -> None:
     audit.record(f"hash_list.{action}", actor=actor, target=f"hash_list:{hash_list.pk}", data=data)
+
+
+@receiver(hash_entries_quarantined)
+def audit_hash_entries_quarantined(
+    sender: Any, entry_ids: list[int], reason: str, **kwargs: Any
+) -> None:
+    for entry_id in entry_ids:
+        audit.record(
+            "hash_entry.quarantined",
+            actor="system:hygiene",
+            target=f"hash_entry:{entry_id}",
+            data={"reason": reason},
+        )

@@ -77,6 +77,8 @@ def record_decision(
                 "status": case.status,
             },
         )
+        if verdict == Decision.Verdict.NOT_CSAM:
+            api.note_not_csam(case_media_ids(case))  # hash-list hygiene: third-party entries
         needs_approval = verdict in NEEDS_APPROVAL
         webhooks.announce(webhooks.RECORDED, case=case, decision=decision, final=not needs_approval)
     return decision

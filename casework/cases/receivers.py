@@ -1,5 +1,6 @@
 """A report is ready: wake the batch filer once the report is saved; a filed report's media
-matched a list late: its case may move."""
+matched a list late: its case may move; a hash-list entry was quarantined: the open cases it
+matched lose the priority it gave them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import receiver
 
-from reports.signals import media_matched, report_ready
+from reports.signals import hash_entries_quarantined, media_matched, report_ready
 
 log = logging.getLogger(__name__)
 
@@ -69,3 +70,19 @@ def reroute_matched_case(sender: Any, media: Any, report_id: int, **kwargs: Any)
     from casework.cases.filing import reroute_after_match
 
     reroute_after_match(report_id)
+
+
+@receiver(hash_entries_quarantined)
+def unweigh_quarantined_matches(sender: Any, entry_ids: list[int], **kwargs: Any) -> None:
+    """The open cases whose media a newly quarantined entry matched are recomputed: its
+    matches no longer raise their priority (a case already in the CSAM queue stays there)."""
+    from casework.cases.case_facts import refresh_case
+    from casework.models import Case, CaseReport
+    from reports import api
+
+    open_cases = CaseReport.objects.filter(
+        report_id__in=api.report_ids_matched_by(entry_ids),
+        case__status__in=Case.OPEN_STATUSES,
+    ).values_list("case_id", flat=True)
+    for case_id in sorted(set(open_cases)):
+        refresh_case(case_id)

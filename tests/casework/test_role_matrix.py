@@ -47,6 +47,9 @@ MATRIX = {
     "escalation-manual": ("get", {L}),
     "escalation-reference": ("post", {L}),
     "escalation-document": ("get", {L, AU, AD}),
+    "hash-review": ("get", {L, AD}),
+    "hash-entry-confirm": ("post", {L, AD}),
+    "hash-entry-disable": ("post", {L, AD}),
     "stats": ("get", {L, AD}),
     "stats-export": ("get", {L, AD}),
     "view-settings": ("get", {R, L, AD}),
@@ -88,6 +91,7 @@ ARGS = {
     "document_id": 999999,
     "delivery_id": 999999,
     "hold_id": 999999,
+    "entry_id": 999999,
 }
 
 
