@@ -36,6 +36,7 @@ CASE_ROUTES = [
     ("evidence-package", evidence.evidence_package, "case-evidence-package"),
     ("media/<int:media_id>/reveal", media.reveal, "media-reveal"),
     ("media/<int:media_id>/metadata", media.metadata, "media-metadata"),
+    ("media/<int:media_id>/play", media.play, "media-play"),
     ("media/<int:media_id>/enlarged", media.enlarged, "media-enlarged"),
     ("media/<int:media_id>/reblurred", media.reblurred, "media-reblurred"),
     ("holds/place", holds.place_hold, "legal-hold-place"),

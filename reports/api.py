@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
-from reports import purging, region_reveal, synthetic, vault
+from reports import playback, purging, region_reveal, synthetic, vault
 from reports.facts import ListMatch, ReportFacts, facts_of_groups, report_facts
 from reports.filing_queue import (
     claim_reports_to_file,
@@ -48,6 +48,7 @@ __all__ = [
     "REPORT_SOURCES",
     "ListMatch",
     "MediaPurged",
+    "NotAVideo",
     "PreviewStyle",
     "PurgedMedia",
     "ReportFacts",
@@ -74,6 +75,8 @@ __all__ = [
     "media_metadata",
     "near_duplicate_reports",
     "original_bytes",
+    "playback_stream",
+    "PLAYBACK_CONTENT_TYPE",
     "platform_exists",
     "preview_for",
     "recent_report_ids_of_uploaders",
@@ -96,6 +99,9 @@ REPORT_REASONS: tuple[str, ...] = tuple(Report.Reason.values)
 HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
 
+NotAVideo = playback.NotAVideo
+PLAYBACK_CONTENT_TYPE = playback.CONTENT_TYPE
+playback_stream = playback.stream_for
 synthetic_image = synthetic.image_bytes
 synthetic_video = synthetic.video_bytes
 

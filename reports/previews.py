@@ -119,8 +119,15 @@ def styled_preview(
     divided by 16, 32 or 64 for strong, medium, light) or pixelated (shrunk to edge/16 on the
     long side, enlarged again with NEAREST), in greyscale or colour; or drawn with reduced
     detail (see reduced_detail)."""
+    return _encode(styled_image(image, blur, greyscale, edge, filter))
+
+
+def styled_image(
+    image: Image.Image, blur: str, greyscale: bool, edge: int, filter: str = "blur"
+) -> Image.Image:
+    """The picture styled_preview encodes (also a filtered video's frames)."""
     if filter == "reduced":
-        return _encode(reduced_detail(image, edge, blur))
+        return reduced_detail(image, edge, blur)
     if filter == "pixelate":
         small, size = _shrunk(image, edge, greyscale)
         blocks = max(1, edge // PIXEL_BLOCKS)
@@ -135,4 +142,4 @@ def styled_preview(
             divisor=BLUR_DIVISORS[blur],
             min_radius=BLUR_MIN_RADIUS[blur],
         )
-    return _encode(styled)
+    return styled

@@ -15,7 +15,17 @@ from casework import audit
 from casework.models import ViewSettings
 from reports import api
 
-FIELDS = ("blur", "greyscale", "preview_size", "filter", "reveal_seconds", "warn_categories")
+FIELDS = (
+    "blur",
+    "greyscale",
+    "preview_size",
+    "filter",
+    "reveal_seconds",
+    "warn_categories",
+    "keyframes",
+    "video_playback",
+    "video_audio",
+)
 # Every category a hash list may carry; "category A" is the most severe in both schemes.
 WARNABLE = (*api.INDUSTRY_CATEGORIES, *api.IWF_CATEGORIES)
 WARNABLE_CHOICES = [(c, f"{c} (industry)") for c in api.INDUSTRY_CATEGORIES] + [
@@ -33,10 +43,17 @@ class Resolved:
     filter: str = ViewSettings.Filter.BLUR.value
     reveal_seconds: int = ViewSettings.RevealTime.USUAL.value
     warn_categories: tuple[str, ...] = ("A1", "A")
+    keyframes: int = ViewSettings.Keyframes.USUAL.value
+    video_playback: str = ViewSettings.Playback.FILTERED.value
+    video_audio: bool = False
 
     def warns_for(self, category: str | None) -> bool:
         """Whether an item matched in this category shows a warning before its preview."""
         return bool(category) and category in self.warn_categories
+
+    @property
+    def plays_filtered(self) -> bool:
+        return self.video_playback == ViewSettings.Playback.FILTERED
 
     def preview_style(self) -> api.PreviewStyle:
         return api.PreviewStyle(

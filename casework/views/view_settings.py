@@ -20,6 +20,8 @@ from casework.views.decorators import role_required
 
 TEAM_EDITORS = (roles.ESCALATION_LEAD, roles.ADMIN)
 GREYSCALE = [("on", "Greyscale"), ("off", "Colour")]
+AUDIO = [("off", "Off (silent)"), ("on", "On")]
+ON_OFF = {"on": True, "off": False}
 TEAM_DEFAULT = [("", "Team default")]
 
 
@@ -41,10 +43,18 @@ class TeamForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    keyframes = forms.TypedChoiceField(
+        label="Video keyframes in the grid", choices=ViewSettings.Keyframes.choices, coerce=int
+    )
+    video_playback = forms.ChoiceField(
+        label="Video playback", choices=ViewSettings.Playback.choices
+    )
+    video_audio = forms.ChoiceField(label="Video audio", choices=AUDIO)
 
     def values(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
-        data["greyscale"] = {"on": True, "off": False}.get(data["greyscale"])
+        data["greyscale"] = ON_OFF.get(data["greyscale"])
+        data["video_audio"] = ON_OFF.get(data["video_audio"])
         return data
 
 
@@ -66,6 +76,7 @@ class OwnForm(TeamForm):
                 field.choices = TEAM_DEFAULT + list(field.choices)
         self.fields["preview_size"].empty_value = None
         self.fields["reveal_seconds"].empty_value = None
+        self.fields["keyframes"].empty_value = None
 
     def values(self) -> dict[str, Any]:
         data = super().values()
@@ -86,6 +97,9 @@ def _initial(row: ViewSettings | None) -> dict[str, Any]:
         "reveal_seconds": row.reveal_seconds or "",
         "warn_own": "" if row.warn_categories is None else "mine",
         "warn_categories": row.warn_categories or [],
+        "keyframes": row.keyframes or "",
+        "video_playback": row.video_playback,
+        "video_audio": {True: "on", False: "off"}.get(row.video_audio, ""),
     }
 
 
@@ -155,4 +169,7 @@ def _built_in() -> dict[str, Any]:
         "filter": built_in.filter,
         "reveal_seconds": built_in.reveal_seconds,
         "warn_categories": list(built_in.warn_categories),
+        "keyframes": built_in.keyframes,
+        "video_playback": built_in.video_playback,
+        "video_audio": "on" if built_in.video_audio else "off",
     }

@@ -30,6 +30,7 @@ MATRIX = {
     "media-metadata": ("post", {R, L}),
     "media-enlarged": ("post", {R, L}),
     "media-reblurred": ("post", {R, L}),
+    "media-play": ("post", {R, L}),
     "case-approve": ("post", {L}),
     "case-return": ("post", {L}),
     "case-reassign": ("post", {L}),
