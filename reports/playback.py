@@ -37,10 +37,11 @@ def _style_tag(style: PreviewStyle | None) -> str:
     return f"{style.filter}-{style.blur}-{'grey' if style.greyscale else 'colour'}"
 
 
-def cache_name(media_id: int, style: PreviewStyle | None, audio: bool) -> str:
-    """The vault name of this media item's stream in this style: not guessable without the
-    secret key, and the same every time, so that the purge can compute it."""
-    key = f"playback:{media_id}:{_style_tag(style)}:{'audio' if audio else 'silent'}"
+def cache_name(original: str, style: PreviewStyle | None, audio: bool) -> str:
+    """The vault name of the stream, in this style, of the video whose original is stored
+    under that vault name: not guessable without the secret key, and the same every time,
+    so that the purge can compute it."""
+    key = f"playback:{original}:{_style_tag(style)}:{'audio' if audio else 'silent'}"
     return hashlib.sha256(f"{key}:{settings.SECRET_KEY}".encode()).hexdigest()
 
 
@@ -51,11 +52,12 @@ def _every_style() -> list[PreviewStyle | None]:
     return styles
 
 
-def forget(media_ids: set[int]) -> None:
-    """Delete every cached stream of these media (their evidence is purged)."""
-    for media_id in media_ids:
+def forget(originals: set[str]) -> None:
+    """Delete every cached stream of the videos stored under these vault names (their
+    evidence is purged)."""
+    for original in originals:
         for style, audio in itertools.product(_every_style(), (True, False)):
-            vault.discard(cache_name(media_id, style, audio))
+            vault.discard(cache_name(original, style, audio))
 
 
 def stream_for(media_id: int, style: PreviewStyle | None, audio: bool) -> bytes:
@@ -66,7 +68,7 @@ def stream_for(media_id: int, style: PreviewStyle | None, audio: bool) -> bytes:
         raise vault.MediaPurged(media.pk, media.purged_at)
     if media.kind != Media.Kind.VIDEO:
         raise NotAVideo("playback is for videos; reveal an image")
-    name = cache_name(media_id, style, audio)
+    name = cache_name(media.vault_name, style, audio)
     if vault.exists(name):
         return vault.load(name)
     data = transcode(vault.load(media.vault_name), style, audio)

@@ -91,5 +91,5 @@ def delete_bytes(purged: list[PurgedMedia]) -> None:
     for item in purged:
         for name in item.vault_names:
             vault.discard(name)
-    playback.forget({item.media_id for item in purged})
+    playback.forget({item.vault_names[0] for item in purged if item.vault_names})
     styled_previews.forget({item.media_id for item in purged})

@@ -111,7 +111,7 @@ def test_an_image_is_not_played(held_video):
 def test_the_stream_is_made_once_and_kept_encrypted(held_video, monkeypatch):
     client, _, case, media, _ = held_video
     first = play(client, case, media).content
-    name = playback.cache_name(media.pk, PreviewStyle(), False)
+    name = playback.cache_name(media.vault_name, PreviewStyle(), False)
     assert vault._path(name).exists()
     assert vault._path(name).read_bytes()[:4] == vault.MAGIC  # sealed, not a bare WebM
     monkeypatch.setattr(playback, "transcode", lambda *a, **k: pytest.fail("transcoded again"))
@@ -123,7 +123,7 @@ def test_cached_streams_are_purged_with_the_evidence(held_video, settings):
     play(client, case, media)
     ViewSettings.objects.create(user=user, video_playback="original")
     play(client, case, media)
-    names = [playback.cache_name(media.pk, s, False) for s in (PreviewStyle(), None)]
+    names = [playback.cache_name(media.vault_name, s, False) for s in (PreviewStyle(), None)]
     assert all(vault._path(n).exists() for n in names)
     decisions.record_decision(case_id=case.pk, user=user, verdict="not_csam")
     case.refresh_from_db()
