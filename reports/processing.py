@@ -53,7 +53,7 @@ def process_bytes(data: bytes, kind: str) -> ProcessedMedia:
     t1 = time.perf_counter()
     timings["digests"] = t1 - t0
     if kind == "video":
-        frames = _keyframes(data)
+        frames = keyframes(data)
         t2 = time.perf_counter()
         timings["decode"] = t2 - t1
         preview = previews.keyframe_grid(frames)
@@ -129,7 +129,7 @@ def _tune_allocator() -> None:
     mallopt(m_trim_threshold, TRIM_THRESHOLD)
 
 
-def _keyframes(data: bytes, wanted: int = previews.MAX_KEYFRAMES) -> list[Image.Image]:
+def keyframes(data: bytes, wanted: int = previews.MAX_KEYFRAMES) -> list[Image.Image]:
     """Up to `wanted` keyframes spread over the first KEYFRAMES_SCANNED, each scaled down
     as it is decoded (to KEYFRAME_DECODE_EDGE), so only one full-size frame is ever held."""
     import av

@@ -57,7 +57,11 @@ class Resolved:
 
     def preview_style(self) -> api.PreviewStyle:
         return api.PreviewStyle(
-            blur=self.blur, greyscale=self.greyscale, edge=self.preview_size, filter=self.filter
+            blur=self.blur,
+            greyscale=self.greyscale,
+            edge=self.preview_size,
+            filter=self.filter,
+            keyframes=self.keyframes,
         )
 
 

@@ -171,3 +171,18 @@ def test_audio_setting_reaches_playback(held_video):
     ViewSettings.objects.create(user=user, video_audio=True)
     assert first_frame(play(client, case, media).content)[2] == 1
     assert AuditEvent.objects.filter(action="media.played").last().data["audio"] is True
+
+
+@pytest.mark.parametrize("keyframes, size", [(4, (320, 320)), (9, (480, 480)), (16, (640, 640))])
+def test_the_keyframe_grid_follows_the_density_setting(keyframes, size):
+    data = synthetic.video_bytes(55, seconds=20.0, size=(640, 480))  # a keyframe a second
+    media, _ = stored_video(55, "ext-55", data=data)
+    user = make_user("rev", roles.REVIEWER)
+    ViewSettings.objects.create(user=user, keyframes=keyframes)
+    response = signed_in(user).get(f"/media/{media.pk}/preview")
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    grid = Image.open(io.BytesIO(response.content))
+    assert grid.size == size  # 2×2, 3×3 or 4×4 tiles of 160 px
+    assert grid.mode == "L"  # blurred greyscale tiles, as the stored grid
+    if keyframes == 9:
+        assert response.content == vault.load(media.preview_vault_name)  # the stored one
