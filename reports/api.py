@@ -57,6 +57,7 @@ __all__ = [
     "VaultError",
     "add_confirmed",
     "add_status_extension",
+    "best_match_category",
     "best_matches",
     "claim_reports_to_file",
     "content_hashes",
@@ -159,6 +160,19 @@ def best_matches(report_ids: list[int]) -> dict[int, dict[str, Any]]:
             },
         )
     return best
+
+
+def best_match_category(media_id: int) -> str:
+    """The category of the media item's closest hash-list match ("" if none or unset)."""
+    match = (
+        MediaMatch.objects.filter(media_id=media_id)
+        .select_related("entry__hash_list")
+        .order_by("distance")
+        .first()
+    )
+    if match is None:
+        return ""
+    return match.entry.category or match.entry.hash_list.default_category or ""
 
 
 def reports_reviewers_opt_out_of(*, video: bool, categories: list[str]) -> QuerySet | None:

@@ -22,7 +22,8 @@ def view_preview(*, media_id: int, user: Any) -> bytes | None:
     """The preview of a media item in the user's view settings (None if there is none yet),
     audited; EvidencePurged once its keeping has ended."""
     try:
-        data = api.preview_for(media_id, view_settings.settings_for(user).preview_style())
+        scopes = view_settings.scopes_of("image", api.best_match_category(media_id))
+        data = api.preview_for(media_id, view_settings.settings_for(user, scopes).preview_style())
     except api.MediaPurged as gone:
         raise EvidencePurged(str(gone)) from gone
     if data is not None:

@@ -1,5 +1,6 @@
 """Playing a case's video, on request only, for whoever may reveal it: filtered at low
-resolution in the reviewer's preview style, or the original (a reveal, audited as one) as
+resolution in the reviewer's preview style (with their video preset, and their category A
+preset if the video is matched in category A), or the original (a reveal, audited as one) as
 their view settings say; silent unless they allow audio."""
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ def play_video(*, case_id: int, media_id: int, user: Any) -> tuple[bytes, str, b
     """The video's stream (a WebM), its content type, and whether it is filtered. The
     original is audited `media.revealed` (playback), the filtered stream `media.played`."""
     case = case_for_close_look(case_id, media_id, user)
-    chosen = view_settings.settings_for(user)
+    scopes = view_settings.scopes_of("video", api.best_match_category(media_id))
+    chosen = view_settings.settings_for(user, scopes)
     style = chosen.preview_style() if chosen.plays_filtered else None
     try:
         data = api.playback_stream(media_id, style, chosen.video_audio)

@@ -42,6 +42,11 @@ class ViewSettings(models.Model):
         FILTERED = "filtered", "Filtered, low resolution"
         ORIGINAL = "original", "Original (recorded as a reveal)"
 
+    class Scope(models.TextChoices):
+        ALL = "", "Everything"
+        VIDEO = "video", "Videos"
+        CATEGORY_A = "category_a", "Items matched in category A (A1 or A)"
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
     )
@@ -60,13 +65,24 @@ class ViewSettings(models.Model):
     keyframes = models.PositiveSmallIntegerField(choices=Keyframes.choices, null=True, blank=True)
     video_playback = models.CharField(max_length=8, choices=Playback.choices, blank=True)
     video_audio = models.BooleanField(null=True, blank=True)
+    scope = models.CharField(
+        max_length=12,
+        choices=Scope.choices,
+        blank=True,
+        default="",
+        help_text="A preset for videos or category A items, over the settings for everything",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            # One row per user, and one team row (user NULL): NULLs would not collide.
-            models.UniqueConstraint(Coalesce("user", Value(0)), name="view_settings_one_per_user")
+            # One row per user and scope, and one team row per scope (user NULL): NULLs
+            # would not collide.
+            models.UniqueConstraint(
+                Coalesce("user", Value(0)), "scope", name="view_settings_one_per_user_scope"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"View settings of {self.user or 'the team'}"
+        preset = f" ({self.get_scope_display()})" if self.scope else ""
+        return f"View settings of {self.user or 'the team'}{preset}"

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from casework import roles
@@ -23,6 +24,7 @@ GREYSCALE = [("on", "Greyscale"), ("off", "Colour")]
 AUDIO = [("off", "Off (silent)"), ("on", "On")]
 ON_OFF = {"on": True, "off": False}
 TEAM_DEFAULT = [("", "Team default")]
+PRESET_SCOPES = {"video": ViewSettings.Scope.VIDEO, "category-a": ViewSettings.Scope.CATEGORY_A}
 
 
 class TeamForm(forms.Form):
@@ -103,7 +105,12 @@ def _initial(row: ViewSettings | None) -> dict[str, Any]:
     }
 
 
-def _page(request: HttpRequest, form: forms.Form, context: dict[str, Any]) -> HttpResponse:
+def preset_links(url_name: str) -> list[tuple[str, str]]:
+    """(label, address) of each preset page (casework.views.view_presets)."""
+    return [(scope.label, reverse(url_name, args=[slug])) for slug, scope in PRESET_SCOPES.items()]
+
+
+def page(request: HttpRequest, form: forms.Form, context: dict[str, Any]) -> HttpResponse:
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "casework/view_settings.html", {"form": form, **context}, status=status)
 
@@ -116,8 +123,9 @@ def own_settings(request: HttpRequest) -> HttpResponse:
         "team": view_settings.team_defaults(),
         "in_force": view_settings.settings_for(request.user),
         "own": True,
+        "presets": preset_links("view-preset"),
     }
-    return _settings_page(
+    return settings_page(
         request,
         OwnForm,
         initial=lambda: _initial(view_settings.user_row(request.user)),
@@ -130,17 +138,21 @@ def own_settings(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(*TEAM_EDITORS)
 def team_settings(request: HttpRequest) -> HttpResponse:
-    return _settings_page(
+    return settings_page(
         request,
         TeamForm,
         initial=lambda: _initial(view_settings.team_row()) or _built_in(),
         save=view_settings.save_team,
         saved="The team's view settings are saved.",
-        context={"heading": "Team view settings", "in_force": view_settings.team_defaults()},
+        context={
+            "heading": "Team view settings",
+            "in_force": view_settings.team_defaults(),
+            "presets": preset_links("team-view-preset"),
+        },
     )
 
 
-def _settings_page(
+def settings_page(
     request: HttpRequest,
     form_class: type[TeamForm],
     *,
@@ -151,10 +163,10 @@ def _settings_page(
 ) -> HttpResponse:
     """GET shows the form; POST saves it and comes back to the page, or answers 400."""
     if request.method == "GET":
-        return _page(request, form_class(initial=initial()), context)
+        return page(request, form_class(initial=initial()), context)
     form = form_class(request.POST)
     if not form.is_valid():
-        return _page(request, form, context)
+        return page(request, form, context)
     save(request.user, form.values())
     messages.success(request, saved)
     return redirect(request.path)

@@ -50,6 +50,8 @@ MATRIX = {
     "stats-export": ("get", {L, AD}),
     "view-settings": ("get", {R, L, AD}),
     "team-view-settings": ("get", {L, AD}),
+    "view-preset": ("get", {R, L, AD}),
+    "team-view-preset": ("get", {L, AD}),
     "wellbeing": ("get", {R, L, AD}),
     "wellbeing-team": ("get", {L, AD}),
     "wellbeing-break": ("post", {R, L}),
@@ -87,6 +89,7 @@ ARGS = {
     "document_id": 999999,
     "delivery_id": 999999,
     "hold_id": 999999,
+    "scope": "video",
 }
 
 
