@@ -113,3 +113,23 @@ def test_the_original_is_hidden_again_after_the_reblur_time(video_case, open_tab
     assert revealed.data["playback"] is True
     expect(page.get_by_role("button", name="Play video")).to_be_visible()
     tab.assert_no_errors()
+
+
+def test_the_video_preset_page(open_tab):
+    reviewer = make_user("rev", roles.REVIEWER)
+    tab = open_tab()
+    page = tab.page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(tab, reviewer)
+    page.goto("/settings/view/")
+    page.get_by_role("link", name="videos").click()
+    page.get_by_label("Filter").select_option("pixelate")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Your preset is saved.")).to_be_visible()
+    assert ViewSettings.objects.get(user=reviewer, scope="video").filter == "pixelate"
+    assert_no_violations(tab, "the video preset page")
+    screenshot(tab, "video-preset-1366")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(tab, "video-preset-390")
+    assert_no_violations(tab, "the video preset page at 390 px")
+    tab.assert_no_errors()
