@@ -52,7 +52,7 @@ def store(data: bytes, name: str | None = None) -> tuple[str, str]:
     encoded_id = key_id.encode()
     path = _path(name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f"{name}.{secrets.token_hex(4)}.tmp")  # two writers of one name
     with open(tmp, "wb") as f:
         f.write(MAGIC + bytes([len(encoded_id)]) + encoded_id + nonce + sealed)
         f.flush()
