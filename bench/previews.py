@@ -29,7 +29,7 @@ from PIL import Image  # noqa: E402
 from bench import common  # noqa: E402
 from bench.media_processing import encode, noisy_picture  # noqa: E402
 from reports import previews, synthetic  # noqa: E402
-from reports.processing import _keyframes  # noqa: E402
+from reports.processing import keyframes  # noqa: E402
 
 STYLES = [
     ("blur", "strong"),
@@ -83,7 +83,7 @@ def main() -> None:
 
     common.log("encoding a synthetic 10 s video")
     video = synthetic.video_bytes(7, seconds=10.0, fps=25, size=(1280, 720))
-    grid_ms = timed_ms(lambda: previews.keyframe_grid(_keyframes(video)), 5)
+    grid_ms = timed_ms(lambda: previews.keyframe_grid(keyframes(video)), 5)
 
     worst_p95 = max(r["p95"] for r in results)
     print(

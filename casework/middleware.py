@@ -22,6 +22,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
         "img-src 'self' blob:",
+        "media-src blob:",  # the case page's player plays only the stream it fetched
         "script-src 'self'",
         "style-src 'self'",
         "object-src 'none'",

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Value
-from django.db.models.functions import Coalesce
 
 
 class AuditEvent(models.Model):
@@ -311,59 +309,8 @@ class OidcIdentity(models.Model):
         return f"{self.subject} at {self.issuer}"
 
 
-class ViewSettings(models.Model):
-    """How previews are made for a reviewer. The row without a user holds the team defaults;
-    a user's row holds their overrides, where an empty field means "the team default"."""
-
-    class Blur(models.TextChoices):
-        STRONG = "strong"
-        MEDIUM = "medium"
-        LIGHT = "light"
-
-    class Size(models.IntegerChoices):
-        SMALL = 256, "Small (256 px)"
-        MEDIUM = 384, "Medium (384 px)"
-        LARGE = 512, "Large (512 px)"
-
-    class Filter(models.TextChoices):
-        BLUR = "blur"
-        PIXELATE = "pixelate"
-        REDUCED = "reduced", "Reduced detail (a drawing)"
-
-    class RevealTime(models.IntegerChoices):
-        SHORT = 5, "5 seconds"
-        USUAL = 10, "10 seconds"
-        LONG = 30, "30 seconds"
-        LONGEST = 60, "1 minute"
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
-    )
-    blur = models.CharField(max_length=8, choices=Blur.choices, blank=True)
-    greyscale = models.BooleanField(null=True, blank=True)
-    preview_size = models.PositiveSmallIntegerField(choices=Size.choices, null=True, blank=True)
-    filter = models.CharField(max_length=8, choices=Filter.choices, blank=True)
-    reveal_seconds = models.PositiveSmallIntegerField(
-        choices=RevealTime.choices, null=True, blank=True, help_text="A reveal re-blurs after"
-    )
-    warn_categories = models.JSONField(
-        null=True,
-        blank=True,
-        help_text="Hash-list categories whose items show a warning before their preview",
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            # One row per user, and one team row (user NULL): NULLs would not collide.
-            models.UniqueConstraint(Coalesce("user", Value(0)), name="view_settings_one_per_user")
-        ]
-
-    def __str__(self) -> str:
-        return f"View settings of {self.user or 'the team'}"
-
-
 # The escalation outbox lives with its logic; defined here so that Django finds it.
+from casework.cases.view_settings_model import ViewSettings  # noqa: E402
 from casework.escalation.models import (  # noqa: E402
     Escalation,
     EscalationAttempt,

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
-from reports import hygiene, purging, region_reveal, synthetic, vault
+from reports import hygiene, playback, purging, region_reveal, synthetic, vault
 from reports.facts import ListMatch, ReportFacts, facts_of_groups, report_facts
 from reports.filing_queue import (
     claim_reports_to_file,
@@ -53,6 +53,7 @@ __all__ = [
     "REPORT_SOURCES",
     "ListMatch",
     "MediaPurged",
+    "NotAVideo",
     "PreviewStyle",
     "PurgedMedia",
     "ReportFacts",
@@ -62,6 +63,7 @@ __all__ = [
     "VideoLink",
     "add_confirmed",
     "add_status_extension",
+    "best_match_category",
     "best_matches",
     "claim_reports_to_file",
     "content_hashes",
@@ -85,6 +87,8 @@ __all__ = [
     "media_metadata",
     "near_duplicate_reports",
     "original_bytes",
+    "playback_stream",
+    "PLAYBACK_CONTENT_TYPE",
     "platform_exists",
     "preview_for",
     "recent_report_ids_of_uploaders",
@@ -108,6 +112,9 @@ REPORT_REASONS: tuple[str, ...] = tuple(Report.Reason.values)
 HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
 
+NotAVideo = playback.NotAVideo
+PLAYBACK_CONTENT_TYPE = playback.CONTENT_TYPE
+playback_stream = playback.stream_for
 synthetic_image = synthetic.image_bytes
 synthetic_video = synthetic.video_bytes
 
@@ -195,6 +202,19 @@ def video_list_matches(media_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
             }
         )
     return found
+
+
+def best_match_category(media_id: int) -> str:
+    """The category of the media item's closest hash-list match ("" if none or unset)."""
+    match = (
+        MediaMatch.objects.filter(media_id=media_id)
+        .select_related("entry__hash_list")
+        .order_by("distance")
+        .first()
+    )
+    if match is None:
+        return ""
+    return match.entry.category or match.entry.hash_list.default_category or ""
 
 
 def reports_reviewers_opt_out_of(*, video: bool, categories: list[str]) -> QuerySet | None:

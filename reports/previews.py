@@ -13,7 +13,8 @@ from PIL import Image, ImageFilter, ImageOps
 PREVIEW_EDGE = 256
 KEYFRAME_EDGE = 160
 GRID_COLUMNS = 3
-MAX_KEYFRAMES = 9
+MAX_KEYFRAMES = 9  # in the stored grid
+MAX_GRID_KEYFRAMES = 16  # in a grid made on request (the reviewer's keyframe density)
 # A video's preview picks its keyframes from at most this many of the first keyframes.
 KEYFRAMES_SCANNED = MAX_KEYFRAMES * 8
 
@@ -60,10 +61,10 @@ def image_preview(image: Image.Image) -> bytes:
     return _encode(blurred_grey(image, PREVIEW_EDGE))
 
 
-def keyframe_grid(frames: list[Image.Image]) -> bytes:
+def keyframe_grid(frames: list[Image.Image], columns: int = GRID_COLUMNS) -> bytes:
     """A grid of blurred greyscale keyframes, for reviewing a video without playing it."""
-    tiles = [blurred_grey(frame, KEYFRAME_EDGE) for frame in frames[:MAX_KEYFRAMES]]
-    columns = min(GRID_COLUMNS, len(tiles))
+    tiles = [blurred_grey(frame, KEYFRAME_EDGE) for frame in frames[:MAX_GRID_KEYFRAMES]]
+    columns = min(columns, len(tiles))
     rows = -(-len(tiles) // columns)
     grid = Image.new("L", (columns * KEYFRAME_EDGE, rows * KEYFRAME_EDGE), color=32)
     for i, tile in enumerate(tiles):
@@ -76,12 +77,14 @@ def keyframe_grid(frames: list[Image.Image]) -> bytes:
 @dataclass(frozen=True)
 class PreviewStyle:
     """How a reviewer's preview is made: blur strength (strong/medium/light), greyscale or
-    colour, its long edge in pixels, and the filter (blur, pixelate or reduced detail)."""
+    colour, its long edge in pixels, the filter (blur, pixelate or reduced detail), and how
+    many keyframes a video's grid shows."""
 
     blur: str = "strong"
     greyscale: bool = True
     edge: int = PREVIEW_EDGE
     filter: str = "blur"
+    keyframes: int = MAX_KEYFRAMES  # a video's grid
 
 
 DEFAULT_STYLE = PreviewStyle()
@@ -119,8 +122,15 @@ def styled_preview(
     divided by 16, 32 or 64 for strong, medium, light) or pixelated (shrunk to edge/16 on the
     long side, enlarged again with NEAREST), in greyscale or colour; or drawn with reduced
     detail (see reduced_detail)."""
+    return _encode(styled_image(image, blur, greyscale, edge, filter))
+
+
+def styled_image(
+    image: Image.Image, blur: str, greyscale: bool, edge: int, filter: str = "blur"
+) -> Image.Image:
+    """The picture styled_preview encodes (also a filtered video's frames)."""
     if filter == "reduced":
-        return _encode(reduced_detail(image, edge, blur))
+        return reduced_detail(image, edge, blur)
     if filter == "pixelate":
         small, size = _shrunk(image, edge, greyscale)
         blocks = max(1, edge // PIXEL_BLOCKS)
@@ -135,4 +145,4 @@ def styled_preview(
             divisor=BLUR_DIVISORS[blur],
             min_radius=BLUR_MIN_RADIUS[blur],
         )
-    return _encode(styled)
+    return styled

@@ -132,7 +132,7 @@ def _tune_allocator() -> None:
     mallopt(m_trim_threshold, TRIM_THRESHOLD)
 
 
-def _keyframes(data: bytes, wanted: int = previews.MAX_KEYFRAMES) -> list[Image.Image]:
+def keyframes(data: bytes, wanted: int = previews.MAX_KEYFRAMES) -> list[Image.Image]:
     """The keyframes of keyframes_with_times, without their times."""
     return keyframes_with_times(data, wanted)[0]
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q
 
-from reports import styled_previews, vault
+from reports import playback, styled_previews, vault
 from reports.models import Media
 from reports.vault import MediaPurged
 
@@ -86,8 +86,10 @@ def mark_purged(media_ids: list[int], *, now: datetime) -> list[PurgedMedia]:
 
 
 def delete_bytes(purged: list[PurgedMedia]) -> None:
-    """Delete the purged items' vault files and any styled preview this process made."""
+    """Delete the purged items' vault files, their cached playback streams and any styled
+    preview this process made."""
     for item in purged:
         for name in item.vault_names:
             vault.discard(name)
+    playback.forget({item.vault_names[0] for item in purged if item.vault_names})
     styled_previews.forget({item.media_id for item in purged})

@@ -42,16 +42,17 @@ def current_key_id() -> str:
     return next(iter(settings.EVIDENCE_KEYS))
 
 
-def store(data: bytes) -> tuple[str, str]:
-    """Encrypt data into a new vault file; return (vault name, key id)."""
-    name = uuid.uuid4().hex
+def store(data: bytes, name: str | None = None) -> tuple[str, str]:
+    """Encrypt data into a new vault file (under `name`, else a fresh one); return (vault
+    name, key id)."""
+    name = name or uuid.uuid4().hex
     key_id = current_key_id()
     nonce = secrets.token_bytes(12)
     sealed = AESGCM(settings.EVIDENCE_KEYS[key_id]).encrypt(nonce, data, name.encode())
     encoded_id = key_id.encode()
     path = _path(name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f"{name}.{secrets.token_hex(4)}.tmp")  # two writers of one name
     with open(tmp, "wb") as f:
         f.write(MAGIC + bytes([len(encoded_id)]) + encoded_id + nonce + sealed)
         f.flush()
@@ -82,6 +83,10 @@ def load(name: str) -> bytes:
         return AESGCM(key).decrypt(nonce, sealed, name.encode())
     except Exception as exc:  # InvalidTag: wrong key or altered bytes
         raise VaultError(f"vault file {name} failed authentication") from exc
+
+
+def exists(name: str) -> bool:
+    return _path(name).exists()
 
 
 def discard(name: str) -> None:

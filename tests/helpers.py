@@ -38,12 +38,25 @@ def signed_in(user) -> Client:
 def stored_image(seed: int, external_id: str, **report_fields):
     """A report carrying one synthetic image, stored and processed as the worker would
     (sealed original, blurred preview, hashes); returns (media, original bytes)."""
-    from reports import synthetic, vault
+    from reports import synthetic
+
+    return stored_media(synthetic.image_bytes(seed), "image", external_id, **report_fields)
+
+
+def stored_video(seed: int, external_id: str, data: bytes | None = None, **report_fields):
+    """As stored_image, a synthetic 640×480 video (or these bytes)."""
+    from reports import synthetic
+
+    data = data or synthetic.video_bytes(seed, size=(640, 480))
+    return stored_media(data, "video", external_id, **report_fields)
+
+
+def stored_media(data: bytes, kind: str, external_id: str, **report_fields):
+    from reports import vault
     from reports.models import Media, Platform, Report
     from reports.processing import process_bytes
 
-    data = synthetic.image_bytes(seed)
-    processed = process_bytes(data, "image")
+    processed = process_bytes(data, kind)
     name, key_id = vault.store(data)
     preview_name, preview_key = vault.store(processed.preview)
     platform, _ = Platform.objects.get_or_create(name="p")
@@ -60,9 +73,9 @@ def stored_image(seed: int, external_id: str, **report_fields):
     media = Media.objects.create(
         report=report,
         position=0,
-        filename="a.jpg",
-        kind="image",
-        content_type="image/jpeg",
+        filename="a.jpg" if kind == "image" else "a.mp4",
+        kind=kind,
+        content_type="image/jpeg" if kind == "image" else "video/mp4",
         size=len(data),
         width=640,
         height=480,

@@ -22,7 +22,8 @@ def view_preview(*, media_id: int, user: Any) -> bytes | None:
     """The preview of a media item in the user's view settings (None if there is none yet),
     audited; EvidencePurged once its keeping has ended."""
     try:
-        data = api.preview_for(media_id, view_settings.settings_for(user).preview_style())
+        scopes = view_settings.scopes_of("image", api.best_match_category(media_id))
+        data = api.preview_for(media_id, view_settings.settings_for(user, scopes).preview_style())
     except api.MediaPurged as gone:
         raise EvidencePurged(str(gone)) from gone
     if data is not None:
@@ -38,7 +39,8 @@ def _media_of_case(case_id: int, media_id: int) -> Case:
     return case
 
 
-def _case_media(case_id: int, media_id: int, user: Any) -> Case:
+def case_for_close_look(case_id: int, media_id: int, user: Any) -> Case:
+    """The case, if the media item is in it and the user may look at its originals."""
     case = _media_of_case(case_id, media_id)
     if not permissions.may_look_closely(case, user):
         raise CaseActionRefused(
@@ -50,7 +52,7 @@ def _case_media(case_id: int, media_id: int, user: Any) -> Case:
 
 def reveal_media(*, case_id: int, media_id: int, user: Any) -> tuple[bytes, str]:
     """The unblurred original of one media item, for a deliberate, audited reveal."""
-    case = _case_media(case_id, media_id, user)
+    case = case_for_close_look(case_id, media_id, user)
     try:
         data, content_type, _ = api.original_bytes(media_id)
     except api.MediaPurged as gone:
@@ -64,7 +66,7 @@ def reveal_media(*, case_id: int, media_id: int, user: Any) -> tuple[bytes, str]
 def reveal_region(*, case_id: int, media_id: int, user: Any, region: str) -> bytes:
     """The original image unfiltered inside one region (`x,y,w,h`), the rest filtered, for a
     deliberate, audited reveal; FieldRefused if the region does not fit the image."""
-    case = _case_media(case_id, media_id, user)
+    case = case_for_close_look(case_id, media_id, user)
     try:
         data, read = api.region_revealed_bytes(media_id, region)
     except api.BadRegion as bad:
@@ -118,14 +120,14 @@ def _require_own_reveal(media_id: int, user: Any, refusal: str) -> None:
 def record_enlargement(*, case_id: int, media_id: int, user: Any) -> None:
     """Record that the reviewer enlarged an original they revealed; the viewer shows the bytes
     the reveal returned, so an enlargement without an earlier reveal by them is refused."""
-    case = _case_media(case_id, media_id, user)
+    case = case_for_close_look(case_id, media_id, user)
     _require_own_reveal(media_id, user, "Reveal the original before enlarging it.")
     audit.by_user(user, "media.enlarged", target=f"media:{media_id}", data={"case": case.pk})
 
 
 def inspect_metadata(*, case_id: int, media_id: int, user: Any) -> dict[str, str]:
     """The media item's embedded metadata (EXIF and the like), audited."""
-    case = _case_media(case_id, media_id, user)
+    case = case_for_close_look(case_id, media_id, user)
     try:
         found = api.media_metadata(media_id)
     except api.MediaPurged as gone:

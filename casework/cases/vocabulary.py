@@ -83,6 +83,9 @@ def clean_labels(media_labels: dict[str, dict[str, Any]]) -> dict[str, dict[str,
         if unknown:
             raise CaseActionRefused(f"Unknown file annotations: {', '.join(sorted(unknown))}.")
         cleaned[str(media_id)] = {"industry": industry, "iwf": iwf, "annotations": annotations}
+        segment = labels.get("segment")
+        if segment:  # checked by segments.read_segments; kept as [start, end]
+            cleaned[str(media_id)]["segment"] = [float(segment[0]), float(segment[1])]
     return cleaned
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils.dateparse import parse_datetime
 
+from casework.cases import segments
 from casework.escalation.models import Escalation, EscalationFile, EscalationState
 from casework.hotlines.facts import CaseFacts, FileFacts, IpEvent, Person
 from casework.models import AuditEvent, Case, CaseReport, Decision
@@ -116,6 +117,7 @@ def _media_file(case: Case, report, media, labels: dict, looked_at) -> FileFacts
         annotations=tuple(labels.get("annotations", [])),
         ip_event=_ip_event(uploads[0]) if len(uploads) == 1 else None,
         exif=_exif(media),
+        note=segments.hotline_note(labels.get("segment")),
     )
 
 

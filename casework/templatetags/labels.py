@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 
 from casework.audit import sealed_data
-from casework.cases import vocabulary
+from casework.cases import segments, vocabulary
 
 register = template.Library()
 
@@ -17,6 +17,14 @@ register = template.Library()
 def annotation_label(value: str) -> str:
     """`possibleSelfProduction` -> "Possible self-production"."""
     return vocabulary.annotation_label(value)
+
+
+@register.filter
+def segment_of(media_labels: Any, media_id: Any) -> str:
+    """The marked segment of one item in a decision's media labels, as `12.5–20.0 s`."""
+    if not isinstance(media_labels, dict):
+        return ""
+    return segments.describe((media_labels.get(str(media_id)) or {}).get("segment"))
 
 
 @register.filter

@@ -9,8 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from casework import accounts, hotlines, roles
-from casework.cases import claims, decisions, evidence, priority, viewing, vocabulary
-from casework.cases.errors import CaseActionRefused
+from casework.cases import claims, decisions, evidence, priority, segments, viewing, vocabulary
+from casework.cases.errors import CaseActionRefused, FieldRefused
 from casework.escalation import routing, webhooks
 from casework.escalation import selectors as escalation_selectors
 from casework.evidence_package import offer
@@ -43,6 +43,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "may_preview": page.may["preview"],
         "preview_size": page.view.preview_size,
         "reveal_seconds": page.view.reveal_seconds,
+        "video_view": page.view,
         "may_reveal": page.may["reveal"],
         "may_approve": page.may["approve"],
         "is_lead": page.may["lead"],
@@ -67,11 +68,14 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def _media_labels(request: HttpRequest, media_ids: list[int]) -> dict[str, dict]:
+    """Each item's labels from the decision form; FieldRefused for a bad segment."""
+    marked = segments.read_segments(request.POST, media_ids)
     return {
         str(mid): {
             "industry": request.POST.get(f"industry-{mid}", ""),
             "iwf": request.POST.get(f"iwf-{mid}", ""),
             "annotations": request.POST.getlist(f"annotations-{mid}"),
+            "segment": marked.get(str(mid)),
         }
         for mid in media_ids
     }
@@ -80,11 +84,15 @@ def _media_labels(request: HttpRequest, media_ids: list[int]) -> dict[str, dict]
 @case_action(*roles.REVIEW_ROLES)
 def decide(request: HttpRequest, case_id: int) -> HttpResponse:
     case = Case.objects.select_related("queue").get(pk=case_id)
+    try:
+        labels = _media_labels(request, evidence.case_media_ids(case))
+    except FieldRefused as bad:
+        return HttpResponse(str(bad), status=400, content_type="text/plain")
     decisions.record_decision(
         case_id=case.pk,
         user=request.user,
         verdict=request.POST.get("verdict", ""),
-        media_labels=_media_labels(request, evidence.case_media_ids(case)),
+        media_labels=labels,
         incident_type=request.POST.get("incident_type", ""),
         notes=request.POST.get("notes", ""),
     )

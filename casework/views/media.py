@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from casework import roles
-from casework.cases import evidence, metadata_view
+from casework.cases import evidence, metadata_view, playback
 from casework.cases.errors import CaseActionRefused, EvidencePurged, FieldRefused
 from casework.views.decorators import existing_case, role_required
 
@@ -60,6 +60,28 @@ def reveal(request: HttpRequest, case_id: int, media_id: int) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
     response["Cache-Control"] = "no-store"
     response["Content-Disposition"] = "inline"
+    return response
+
+
+@require_POST
+@role_required(*roles.REVIEW_ROLES)
+@existing_case
+def play(request: HttpRequest, case_id: int, media_id: int) -> HttpResponse:
+    """POST only: a video to play in the case page's player, filtered or the original as
+    the reviewer's view settings say (X-Casework-Filtered tells the page which)."""
+    try:
+        data, content_type, filtered = playback.play_video(
+            case_id=case_id, media_id=media_id, user=request.user
+        )
+    except CaseActionRefused as refused:
+        return HttpResponse(str(refused), status=403, content_type="text/plain")
+    except EvidencePurged as gone:
+        return _gone(gone)
+    except FieldRefused as bad:
+        return HttpResponse(str(bad), status=400, content_type="text/plain")
+    response = HttpResponse(data, content_type=content_type)
+    response["Cache-Control"] = "no-store"
+    response["X-Casework-Filtered"] = "1" if filtered else "0"
     return response
 
 

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from casework import roles
@@ -20,7 +21,10 @@ from casework.views.decorators import role_required
 
 TEAM_EDITORS = (roles.ESCALATION_LEAD, roles.ADMIN)
 GREYSCALE = [("on", "Greyscale"), ("off", "Colour")]
+AUDIO = [("off", "Off (silent)"), ("on", "On")]
+ON_OFF = {"on": True, "off": False}
 TEAM_DEFAULT = [("", "Team default")]
+PRESET_SCOPES = {"video": ViewSettings.Scope.VIDEO, "category-a": ViewSettings.Scope.CATEGORY_A}
 
 
 class TeamForm(forms.Form):
@@ -41,10 +45,18 @@ class TeamForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    keyframes = forms.TypedChoiceField(
+        label="Video keyframes in the grid", choices=ViewSettings.Keyframes.choices, coerce=int
+    )
+    video_playback = forms.ChoiceField(
+        label="Video playback", choices=ViewSettings.Playback.choices
+    )
+    video_audio = forms.ChoiceField(label="Video audio", choices=AUDIO)
 
     def values(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
-        data["greyscale"] = {"on": True, "off": False}.get(data["greyscale"])
+        data["greyscale"] = ON_OFF.get(data["greyscale"])
+        data["video_audio"] = ON_OFF.get(data["video_audio"])
         return data
 
 
@@ -66,6 +78,7 @@ class OwnForm(TeamForm):
                 field.choices = TEAM_DEFAULT + list(field.choices)
         self.fields["preview_size"].empty_value = None
         self.fields["reveal_seconds"].empty_value = None
+        self.fields["keyframes"].empty_value = None
 
     def values(self) -> dict[str, Any]:
         data = super().values()
@@ -86,10 +99,18 @@ def _initial(row: ViewSettings | None) -> dict[str, Any]:
         "reveal_seconds": row.reveal_seconds or "",
         "warn_own": "" if row.warn_categories is None else "mine",
         "warn_categories": row.warn_categories or [],
+        "keyframes": row.keyframes or "",
+        "video_playback": row.video_playback,
+        "video_audio": {True: "on", False: "off"}.get(row.video_audio, ""),
     }
 
 
-def _page(request: HttpRequest, form: forms.Form, context: dict[str, Any]) -> HttpResponse:
+def preset_links(url_name: str) -> list[tuple[str, str]]:
+    """(label, address) of each preset page (casework.views.view_presets)."""
+    return [(scope.label, reverse(url_name, args=[slug])) for slug, scope in PRESET_SCOPES.items()]
+
+
+def page(request: HttpRequest, form: forms.Form, context: dict[str, Any]) -> HttpResponse:
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "casework/view_settings.html", {"form": form, **context}, status=status)
 
@@ -102,8 +123,9 @@ def own_settings(request: HttpRequest) -> HttpResponse:
         "team": view_settings.team_defaults(),
         "in_force": view_settings.settings_for(request.user),
         "own": True,
+        "presets": preset_links("view-preset"),
     }
-    return _settings_page(
+    return settings_page(
         request,
         OwnForm,
         initial=lambda: _initial(view_settings.user_row(request.user)),
@@ -116,17 +138,21 @@ def own_settings(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(*TEAM_EDITORS)
 def team_settings(request: HttpRequest) -> HttpResponse:
-    return _settings_page(
+    return settings_page(
         request,
         TeamForm,
         initial=lambda: _initial(view_settings.team_row()) or _built_in(),
         save=view_settings.save_team,
         saved="The team's view settings are saved.",
-        context={"heading": "Team view settings", "in_force": view_settings.team_defaults()},
+        context={
+            "heading": "Team view settings",
+            "in_force": view_settings.team_defaults(),
+            "presets": preset_links("team-view-preset"),
+        },
     )
 
 
-def _settings_page(
+def settings_page(
     request: HttpRequest,
     form_class: type[TeamForm],
     *,
@@ -137,10 +163,10 @@ def _settings_page(
 ) -> HttpResponse:
     """GET shows the form; POST saves it and comes back to the page, or answers 400."""
     if request.method == "GET":
-        return _page(request, form_class(initial=initial()), context)
+        return page(request, form_class(initial=initial()), context)
     form = form_class(request.POST)
     if not form.is_valid():
-        return _page(request, form, context)
+        return page(request, form, context)
     save(request.user, form.values())
     messages.success(request, saved)
     return redirect(request.path)
@@ -155,4 +181,7 @@ def _built_in() -> dict[str, Any]:
         "filter": built_in.filter,
         "reveal_seconds": built_in.reveal_seconds,
         "warn_categories": list(built_in.warn_categories),
+        "keyframes": built_in.keyframes,
+        "video_playback": built_in.video_playback,
+        "video_audio": "on" if built_in.video_audio else "off",
     }

@@ -30,6 +30,7 @@ MATRIX = {
     "media-metadata": ("post", {R, L}),
     "media-enlarged": ("post", {R, L}),
     "media-reblurred": ("post", {R, L}),
+    "media-play": ("post", {R, L}),
     "case-approve": ("post", {L}),
     "case-return": ("post", {L}),
     "case-reassign": ("post", {L}),
@@ -54,6 +55,8 @@ MATRIX = {
     "stats-export": ("get", {L, AD}),
     "view-settings": ("get", {R, L, AD}),
     "team-view-settings": ("get", {L, AD}),
+    "view-preset": ("get", {R, L, AD}),
+    "team-view-preset": ("get", {L, AD}),
     "wellbeing": ("get", {R, L, AD}),
     "wellbeing-team": ("get", {L, AD}),
     "wellbeing-break": ("post", {R, L}),
@@ -92,6 +95,7 @@ ARGS = {
     "delivery_id": 999999,
     "hold_id": 999999,
     "entry_id": 999999,
+    "scope": "video",
 }
 
 

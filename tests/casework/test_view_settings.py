@@ -95,6 +95,9 @@ def test_own_page_shows_saves_and_audits(reviewer):
         "filter": None,
         "reveal_seconds": None,
         "warn_categories": None,
+        "keyframes": None,
+        "video_playback": None,
+        "video_audio": None,
     }
     assert event.data["new"] == {
         "blur": "",
@@ -103,6 +106,9 @@ def test_own_page_shows_saves_and_audits(reviewer):
         "filter": "",
         "reveal_seconds": None,
         "warn_categories": None,
+        "keyframes": None,
+        "video_playback": "",
+        "video_audio": None,
     }
     client.post("/settings/view/", {"preview_size": "384"})
     second = AuditEvent.objects.filter(action="view_settings.changed").order_by("-id").first()
@@ -132,6 +138,9 @@ def test_team_page_for_a_lead_saves_and_audits():
         "filter": "pixelate",
         "reveal_seconds": "30",
         "warn_categories": ["A1", "B"],
+        "keyframes": "16",
+        "video_playback": "filtered",
+        "video_audio": "off",
     }
     saved = client.post("/settings/team/", values)
     assert saved.status_code == 302 and saved["Location"] == "/settings/team/"
@@ -148,6 +157,7 @@ def test_team_page_for_a_lead_saves_and_audits():
     assert event.data["old"]["blur"] is None and event.data["new"]["blur"] == "medium"
     otto = settings_for(make_user("otto", roles.REVIEWER))
     assert (otto.preview_size, otto.reveal_seconds, otto.warn_categories) == (384, 30, ("A1", "B"))
+    assert (otto.keyframes, otto.video_playback, otto.video_audio) == (16, "filtered", False)
 
 
 def test_own_warnings_follow_the_team_until_chosen_and_may_be_none(reviewer):
@@ -289,3 +299,31 @@ def test_the_case_page_shows_previews_at_the_chosen_size(reviewer):
     assert 'width="256"' in client.get(f"/cases/{case.pk}/").content.decode()
     ViewSettings.objects.create(user=reviewer, preview_size=512)
     assert 'width="512"' in client.get(f"/cases/{case.pk}/").content.decode()
+
+
+def test_video_settings_are_saved_resolved_and_audited(reviewer):
+    client = signed_in(reviewer)
+    assert (settings_for(reviewer).video_playback, settings_for(reviewer).video_audio) == (
+        "filtered",
+        False,
+    )
+    assert settings_for(reviewer).keyframes == 9
+    values = {"keyframes": "4", "video_playback": "original", "video_audio": "on"}
+    assert client.post("/settings/view/", values).status_code == 302
+    mine = settings_for(reviewer)
+    assert (mine.keyframes, mine.video_playback, mine.video_audio) == (4, "original", True)
+    assert not mine.plays_filtered
+    event = AuditEvent.objects.get(action="view_settings.changed")
+    new = event.data["new"]
+    assert (new["keyframes"], new["video_playback"], new["video_audio"]) == (4, "original", True)
+    page = client.get("/settings/view/")
+    assert b'name="video_playback"' in page.content and b'name="keyframes"' in page.content
+
+
+@pytest.mark.parametrize(
+    "field, value", [("keyframes", "5"), ("video_playback", "loud"), ("video_audio", "maybe")]
+)
+def test_a_bad_video_setting_is_400_naming_it(reviewer, field, value):
+    response = signed_in(reviewer).post("/settings/view/", {field: value})
+    assert response.status_code == 400
+    assert f"<code>{field}</code>".encode() in response.content

@@ -16,7 +16,7 @@ from django.conf import settings
 from PIL import Image
 
 from reports import previews, synthetic
-from reports.processing import HASH_MAX_PIXELS, _keyframes, decode_rgb
+from reports.processing import HASH_MAX_PIXELS, decode_rgb, keyframes
 from tests.reports import hostile_files
 
 MEASURE = """
@@ -104,7 +104,7 @@ def test_a_palette_image_is_converted_then_shrunk():
 
 def test_video_keyframes_are_scaled_down_as_they_are_decoded():
     video = synthetic.video_bytes(7, seconds=3.0, size=(1920, 1080))
-    frames = _keyframes(video)
+    frames = keyframes(video)
     assert len(frames) == 3
     assert all(max(f.size) <= 4 * previews.KEYFRAME_EDGE for f in frames)
     assert frames[0].size == (640, 360)
