@@ -13,6 +13,7 @@ from django.dispatch import receiver
 
 from casework import signin_throttle
 from casework.audit import chain as audit
+from reports.exchanges.signals import exchange_fetched
 from reports.signals import (
     hash_list_changed,
     intake_token_created,
@@ -108,3 +109,8 @@ def audit_hash_list_change(
     sender: Any, hash_list: Any, action: str, actor: str, data: dict, **kwargs: Any
 ) -> None:
     audit.record(f"hash_list.{action}", actor=actor, target=f"hash_list:{hash_list.pk}", data=data)
+
+
+@receiver(exchange_fetched)
+def audit_exchange_fetch(sender: Any, exchange: Any, actor: str, data: dict, **kwargs: Any) -> None:
+    audit.record("exchange.fetched", actor=actor, target=f"exchange:{exchange.pk}", data=data)
