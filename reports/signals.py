@@ -23,3 +23,6 @@ media_matched = Signal()
 # sender=None, key_id=str, counts=dict[str, int]: stored personal data was sealed again under
 # the current evidence key (reseal_personal_data).
 personal_data_resealed = Signal()
+# sender=Exchange, exchange=Exchange, actor=str, data=dict (records, added, removed, pages,
+# error): one run of a hash exchange's fetch (reports/exchanges/fetching.py).
+exchange_fetched = Signal()

@@ -13,8 +13,8 @@ from django.dispatch import receiver
 
 from casework import signin_throttle
 from casework.audit import chain as audit
-from reports.exchanges.signals import exchange_fetched
 from reports.signals import (
+    exchange_fetched,
     hash_list_changed,
     intake_token_created,
     personal_data_resealed,

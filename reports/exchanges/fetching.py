@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from reports.exchanges import clients
 from reports.exchanges.models import Exchange
-from reports.exchanges.signals import exchange_fetched
 from reports.models import HashEntry
+from reports.signals import exchange_fetched
 
 logger = logging.getLogger(__name__)
 # pg advisory locks are keyed (class, id); this class is the exchanges'.
