@@ -50,3 +50,15 @@ class Exchange(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from reports.exchanges.environments import NCMEC_ENVIRONMENTS
+
+        if self.kind == self.Kind.NCMEC and self.environment not in ("", *NCMEC_ENVIRONMENTS):
+            raise ValidationError(
+                {"environment": "must be one of " + ", ".join(NCMEC_ENVIRONMENTS)}
+            )
+        if self.kind != self.Kind.NCMEC and self.environment:
+            raise ValidationError({"environment": "only NCMEC exchanges have one"})

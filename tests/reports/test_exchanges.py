@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 
@@ -232,3 +233,60 @@ def test_a_killed_fetch_resumes_with_nothing_lost_or_twice(ncmec, tmp_path):
     assert held(exchange) == ncmec.hashes()
     exchange.refresh_from_db()
     assert (exchange.state, exchange.fetched_count) == ("idle", 30)
+
+
+def test_a_page_that_fails_to_store_leaves_nothing_of_itself(ncmec, monkeypatch):
+    exchange = make_exchange("ncmec-genai", "ncmec")
+    stored = fetching.upsert
+    pages = []
+
+    def upsert_then_fail_on_page_two(exchange, page):
+        counts = stored(exchange, page)  # the rows are written, then the page fails
+        pages.append(page)
+        if len(pages) == 2:
+            raise RuntimeError("disk full")
+        return counts
+
+    monkeypatch.setattr(fetching, "upsert", upsert_then_fail_on_page_two)
+    result = fetching.fetch(exchange)
+    assert result.error == "RuntimeError: disk full" and result.pages == 1
+    assert exchange.hash_list.entries.values("source_id").distinct().count() == 10
+    exchange.refresh_from_db()
+    assert exchange.checkpoint["paging_info"]["paging_url"].endswith("&start=10&size=10&max=30")
+    monkeypatch.setattr(fetching, "upsert", stored)
+    assert fetching.fetch(exchange).records == 20
+    assert held(exchange) == ncmec.hashes()
+
+
+def test_the_task_and_a_bad_environment(ncmec):
+    exchange = make_exchange("ncmec-genai", "ncmec", environment="Moon")
+    with pytest.raises(ValidationError, match="environment"):
+        exchange.full_clean()
+    assert "Moon" in tasks.fetch_exchange(exchange.pk)["error"]
+    Exchange.objects.filter(pk=exchange.pk).update(environment="test_NGO_Generative_AI")
+    assert tasks.fetch_exchange(exchange.pk)["records"] == 30
+    assert tasks.fetch_exchange(exchange.pk + 1000) is None
+
+
+def test_the_sandbox_command_serves_a_fetch(monkeypatch, tmp_path):
+    command = [sys.executable, "manage.py", "exchange_sandbox", "stopncii", "--port", "0"]
+    env = dict(os.environ, DEBUG="true", AUDIT_CHECKPOINT_DIR=str(tmp_path / "audit"))
+    process = subprocess.Popen(
+        [*command, "--pages", "4", "--page-size", "5"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        banner = process.stdout.readline()
+        assert "(4 pages of 5)" in banner, banner
+        monkeypatch.setenv("EXCHANGE_STOPNCII_KEY", "sandbox-subscription")
+        monkeypatch.setenv("EXCHANGE_STOPNCII_TOKEN", "sandbox-fetch")
+        monkeypatch.setenv("EXCHANGE_STOPNCII_URL", banner.split(" at ")[1].split()[0])
+        exchange = make_exchange("stopncii", "stopncii")
+        result = fetching.fetch(exchange)
+        assert (result.records, result.pages, result.error) == (20, 4, "")
+    finally:
+        process.terminate()
+        process.wait(10)
