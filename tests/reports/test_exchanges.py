@@ -290,3 +290,35 @@ def test_the_sandbox_command_serves_a_fetch(monkeypatch, tmp_path):
     finally:
         process.terminate()
         process.wait(10)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_fetches_with_credentials_from_its_environment(ncmec, tmp_path):
+    from tests.conftest import start_worker
+
+    exchange = make_exchange("ncmec-genai", "ncmec")
+    log_path = tmp_path / "worker.log"
+    queue = "exchanges-test"  # its own queue: the suite's worker lacks these credentials
+    worker = start_worker(
+        log_path.open("w"),
+        "-Q",
+        queue,
+        EXCHANGE_NCMEC_GENAI_USER="casework",
+        EXCHANGE_NCMEC_GENAI_PASSWORD="sandbox",
+        EXCHANGE_NCMEC_GENAI_URL=ncmec.url,
+    )
+    try:
+        tasks.fetch_exchange.apply_async([exchange.pk], queue=queue)
+        deadline = time.monotonic() + 60
+        while exchange.last_fetch_at is None:
+            assert worker.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.2)
+            exchange.refresh_from_db()
+    finally:
+        worker.terminate()
+        worker.wait(20)
+    assert (exchange.state, exchange.fetched_count, exchange.last_error) == ("idle", 30, "")
+    assert held(exchange) == ncmec.hashes()
+    event = AuditEvent.objects.get(action="exchange.fetched")
+    assert (event.actor, event.data["added"]) == ("system:worker", len(ncmec.hashes()))
