@@ -13,11 +13,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dacite
+from threatexchange.exchanges.clients.fb_threatexchange.api import ThreatExchangeAPI
 from threatexchange.exchanges.clients.ncmec import hash_api
 from threatexchange.exchanges.clients.stopncii import api as stopncii_api
 from threatexchange.exchanges.collab_config import CollaborationConfigBase
 from threatexchange.exchanges.fetch_state import FetchDelta
-from threatexchange.exchanges.impl import ncmec_api, stop_ncii_api
+from threatexchange.exchanges.impl import fb_threatexchange_api, ncmec_api, stop_ncii_api
 
 from reports.exchanges.credentials import credential
 from reports.exchanges.models import Exchange
@@ -66,7 +67,17 @@ def exchange_api(exchange: Exchange) -> Any:
         )
         collab = CollaborationConfigBase(name=exchange.name, api="stop_ncii", enabled=True)
         return stop_ncii_api.StopNCIISignalExchangeAPI(collab, client)
-    raise ValueError(f"fetching from a {exchange.get_kind_display()} exchange is not supported yet")
+    if exchange.kind == Exchange.Kind.THREATEXCHANGE:
+        if not exchange.environment.isdigit():
+            raise ValueError("a ThreatExchange exchange's environment is its privacy group's id")
+        client = ThreatExchangeAPI(
+            credential(exchange, "TOKEN"), endpoint_override=base_url or None
+        )
+        collab = fb_threatexchange_api.FBThreatExchangeCollabConfig(
+            name=exchange.name, privacy_group=int(exchange.environment)
+        )
+        return fb_threatexchange_api.FBThreatExchangeSignalExchangeAPI(client, collab)
+    raise ValueError(f"unknown exchange kind {exchange.kind!r}")
 
 
 def load_checkpoint(exchange: Exchange, api: Any) -> Any:
@@ -91,6 +102,7 @@ class Page:
 
 NCMEC_KINDS = {"md5": "md5", "sha1": "sha1", "pdq": "pdq"}
 STOPNCII_KINDS = {"pdq": "pdq", "video_md5": "md5"}
+THREATEXCHANGE_KINDS = {"HASH_PDQ": "pdq", "HASH_MD5": "md5", "HASH_SHA256": "sha256"}
 
 
 def _valid(kind: str, value: str | None) -> str | None:
@@ -112,22 +124,32 @@ def ncmec_page(updates: Mapping[str, Any]) -> Page:
     return Page(entries, removed, [], len(updates))
 
 
-def stopncii_page(updates: Mapping[tuple[str, str], Any]) -> Page:
+def by_value_page(
+    updates: Mapping[tuple[str, str], Any], kinds: Mapping[str, str], source: str
+) -> Page:
+    """StopNCII's and ThreatExchange's updates: keyed (type, value), None when removed."""
     entries, removed = [], []
     for (type_name, value), metadata in updates.items():
-        kind = STOPNCII_KINDS.get(type_name)
+        kind = kinds.get(type_name)
         if not kind or not (valid := _valid(kind, value)):
             continue
         if metadata is None:
             removed.append((kind, valid))
         else:
-            entries.append(ParsedEntry(kind, valid, "", "stopncii"))
+            entries.append(ParsedEntry(kind, valid, "", source))
     return Page(entries, [], removed, len(updates))
 
 
 def pages(exchange: Exchange, api: Any, checkpoint: Any) -> Iterator[tuple[Page, Any]]:
     """(page, the checkpoint after it) for each delta the client fetches."""
-    to_page = ncmec_page if exchange.kind == Exchange.Kind.NCMEC else stopncii_page
     delta: FetchDelta
     for delta in api.fetch_iter([], checkpoint):
-        yield to_page(delta.updates), delta.checkpoint
+        if exchange.kind == Exchange.Kind.NCMEC:
+            yield ncmec_page(delta.updates), delta.checkpoint
+        elif exchange.kind == Exchange.Kind.STOPNCII:
+            yield by_value_page(delta.updates, STOPNCII_KINDS, "stopncii"), delta.checkpoint
+        else:
+            yield (
+                by_value_page(delta.updates, THREATEXCHANGE_KINDS, "threatexchange"),
+                (delta.checkpoint),
+            )

@@ -2,6 +2,7 @@
 
     ncmec:    EXCHANGE_<NAME>_USER, EXCHANGE_<NAME>_PASSWORD
     stopncii: EXCHANGE_<NAME>_KEY (subscription key), EXCHANGE_<NAME>_TOKEN (fetch function key)
+    threatexchange: EXCHANGE_<NAME>_TOKEN (the app's access token, "<app id>|<secret>")
     any:      EXCHANGE_<NAME>_URL, optional: another base URL (a sandbox, NCMEC's test hosts)
 
 <NAME> is the exchange's name upper-cased, anything not a letter or digit an underscore.
@@ -13,7 +14,11 @@ import os
 import re
 from typing import Any
 
-REQUIRED = {"ncmec": ("USER", "PASSWORD"), "stopncii": ("KEY", "TOKEN")}
+REQUIRED = {
+    "ncmec": ("USER", "PASSWORD"),
+    "stopncii": ("KEY", "TOKEN"),
+    "threatexchange": ("TOKEN",),
+}
 
 
 class CredentialsMissing(Exception):

@@ -12,7 +12,7 @@ class Exchange(models.Model):
     class Kind(models.TextChoices):
         NCMEC = "ncmec", "NCMEC hash sharing"
         STOPNCII = "stopncii", "StopNCII"
-        THREATEXCHANGE = "threatexchange", "ThreatExchange (not yet fetched)"
+        THREATEXCHANGE = "threatexchange", "ThreatExchange"
 
     class State(models.TextChoices):
         IDLE = "idle", "Idle"
@@ -29,7 +29,8 @@ class Exchange(models.Model):
         max_length=60,
         blank=True,
         help_text="NCMEC: which database (python-threatexchange's NCMECEnvironment name, e.g. "
-        "Industry, NGO_Generative_AI, test_Industry); empty means Industry",
+        "Industry, NGO_Generative_AI, test_Industry; empty means Industry). ThreatExchange: "
+        "the privacy group's id. StopNCII: none",
     )
     hash_list = models.ForeignKey(
         "reports.HashList", on_delete=models.PROTECT, related_name="exchanges"
@@ -60,5 +61,7 @@ class Exchange(models.Model):
             raise ValidationError(
                 {"environment": "must be one of " + ", ".join(NCMEC_ENVIRONMENTS)}
             )
-        if self.kind != self.Kind.NCMEC and self.environment:
-            raise ValidationError({"environment": "only NCMEC exchanges have one"})
+        if self.kind == self.Kind.THREATEXCHANGE and not self.environment.isdigit():
+            raise ValidationError({"environment": "must be the privacy group's id (digits)"})
+        if self.kind == self.Kind.STOPNCII and self.environment:
+            raise ValidationError({"environment": "a StopNCII exchange has none"})

@@ -21,9 +21,7 @@ def fetch_exchange(exchange_id: int) -> dict | None:
 def fetch_enabled_exchanges() -> int:
     """Queue a fetch of each enabled exchange (each resumes from its own checkpoint)."""
     ids = list(
-        Exchange.objects.filter(enabled=True, hash_list__enabled=True)
-        .exclude(kind=Exchange.Kind.THREATEXCHANGE)
-        .values_list("pk", flat=True)
+        Exchange.objects.filter(enabled=True, hash_list__enabled=True).values_list("pk", flat=True)
     )
     for exchange_id in ids:
         fetch_exchange.delay(exchange_id)

@@ -24,6 +24,7 @@ from reports.exchanges.models import Exchange
 from reports.exchanges.sandbox_base import Fault
 from reports.exchanges.sandbox_ncmec import NCMECHashSandbox
 from reports.exchanges.sandbox_stopncii import StopNCIISandbox
+from reports.exchanges.sandbox_threatexchange import ThreatExchangeSandbox
 from reports.models import HashEntry, HashList
 from tests.helpers import make_user, signed_in
 
@@ -50,6 +51,15 @@ def stopncii(monkeypatch):
     sandbox.stop()
 
 
+@pytest.fixture
+def threatexchange(monkeypatch):
+    sandbox = ThreatExchangeSandbox(pages=3, page_size=10).start()
+    monkeypatch.setenv("EXCHANGE_TE_TOKEN", sandbox.token)
+    monkeypatch.setenv("EXCHANGE_TE_URL", sandbox.url)
+    yield sandbox
+    sandbox.stop()
+
+
 def make_exchange(name: str, kind: str, **fields) -> Exchange:
     hash_list = HashList.objects.create(name=f"{name}-list", source="ncmec")
     return Exchange.objects.create(name=name, kind=kind, hash_list=hash_list, **fields)
@@ -62,9 +72,9 @@ def held(exchange: Exchange) -> set[tuple[str, str]]:
 def entry_starts(sandbox) -> list[int]:
     """The paging offsets of the entries requests answered, in order."""
     return [
-        int(query.get("start", query.get("nextPageToken") or 0))
+        int(query.get("start") or query.get("nextPageToken") or query.get("after") or 0)
         for path, query, status in sandbox.calls
-        if path.endswith(("/entries", "/FetchHashes")) and status == 200
+        if path.endswith(("/entries", "/FetchHashes", "/threat_updates/")) and status == 200
     ]
 
 
@@ -322,3 +332,27 @@ def test_the_worker_fetches_with_credentials_from_its_environment(ncmec, tmp_pat
     assert held(exchange) == ncmec.hashes()
     event = AuditEvent.objects.get(action="exchange.fetched")
     assert (event.actor, event.data["added"]) == ("system:worker", len(ncmec.hashes()))
+
+
+def test_threatexchange_pages_resume_deletions_and_bad_token(threatexchange, monkeypatch):
+    exchange = make_exchange("te", "threatexchange", environment="303")
+    threatexchange.inject(Fault(page=3, status=500))
+    result = fetching.fetch(exchange)
+    assert "500" in result.error and result.pages == 2
+    assert exchange.hash_list.entries.count() == 20
+    threatexchange.calls.clear()
+    result = fetching.fetch(exchange)
+    assert result.error == "" and held(exchange) == threatexchange.hashes()
+    assert len(held(exchange)) == 30
+    # From page 2's highest last_updated on: that one update again (an upsert), and page 3.
+    assert threatexchange.calls[0][1]["start_time"] == str(threatexchange.updates[19].timestamp)
+    threatexchange.delete(0)
+    threatexchange.add(3)
+    result = fetching.fetch(exchange)
+    assert (result.removed, result.error) == (1, "")
+    assert held(exchange) == threatexchange.hashes() and len(held(exchange)) == 32
+    monkeypatch.setenv("EXCHANGE_TE_TOKEN", "1234567890|wrong-secret-0000000000000")
+    result = fetching.fetch(exchange)
+    assert "400" in result.error and result.records == 0
+    exchange.refresh_from_db()
+    assert exchange.state == "failed" and "400" in exchange.last_error
