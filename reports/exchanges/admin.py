@@ -28,13 +28,11 @@ PROGRESS = [
 class ExchangeAdmin(admin.ModelAdmin):
     list_display = [
         "name",
-        "kind",
         "hash_list",
         "enabled",
         "state",
-        "fetched_count",
-        "last_page_at",
-        "last_fetch_at",
+        "records",
+        "last_run",
         "short_error",
     ]
     list_filter = ["kind", "enabled", "state"]
@@ -42,17 +40,28 @@ class ExchangeAdmin(admin.ModelAdmin):
     readonly_fields = PROGRESS
     actions = ["fetch_now"]
 
+    @admin.display(description="Records", ordering="fetched_count")
+    def records(self, exchange: Exchange) -> int:
+        return exchange.fetched_count
+
+    @admin.display(description="Last run", ordering="last_fetch_at")
+    def last_run(self, exchange: Exchange):
+        return exchange.last_fetch_at
+
     @admin.display(description="Last error")
     def short_error(self, exchange: Exchange) -> str:
-        return exchange.last_error[:120]
+        error = exchange.last_error
+        return error if len(error) <= 40 else error[:39] + "…"
 
     @admin.display(description="Credentials (environment)")
     def credentials(self, exchange: Exchange) -> str:
         if not exchange.name or exchange.kind not in REQUIRED:
             return "—"
+        names = variable_names(exchange)
         return ", ".join(
             f"{name} {'set' if os.environ.get(name) else 'NOT SET'}"
-            for name in variable_names(exchange)
+            + (" (optional)" if name == names[-1] else "")
+            for name in names
         )
 
     @admin.action(description="Fetch now")

@@ -22,7 +22,7 @@ class Exchange(models.Model):
     name = models.CharField(
         max_length=60,
         unique=True,
-        help_text="Also names its environment variables: EXCHANGE_<NAME>_USER and so on",
+        help_text="Also names its environment variables: EXCHANGE_{NAME}_USER and so on",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     environment = models.CharField(
