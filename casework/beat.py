@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def beat_schedule(*, media_sweep_seconds: int) -> dict[str, dict[str, Any]]:
+def beat_schedule(
+    *, media_sweep_seconds: int, exchange_fetch_minutes: int = 60
+) -> dict[str, dict[str, Any]]:
     return {
         "requeue-expired-media": {
             "task": "reports.tasks.requeue_expired_media",
@@ -34,5 +36,9 @@ def beat_schedule(*, media_sweep_seconds: int) -> dict[str, dict[str, Any]]:
         "purge-expired-evidence": {
             "task": "casework.preservation.tasks.purge_expired_evidence",
             "schedule": 3600.0,
+        },
+        "fetch-enabled-exchanges": {
+            "task": "reports.exchanges.tasks.fetch_enabled_exchanges",
+            "schedule": 60.0 * exchange_fetch_minutes,
         },
     }

@@ -18,7 +18,14 @@ if "casework.settings" not in sys.modules:
 app = Celery("casework")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(
-    ["reports", "casework.cases", "casework.audit", "casework.escalation", "casework.preservation"]
+    [
+        "reports",
+        "reports.exchanges",
+        "casework.cases",
+        "casework.audit",
+        "casework.escalation",
+        "casework.preservation",
+    ]
 )
 
 

@@ -263,7 +263,11 @@ MEDIA_QUEUE = os.environ.get("MEDIA_QUEUE", "celery")
 # Keep each worker's database connection between tasks (Celery's default reconnects per task).
 CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = beat_schedule(media_sweep_seconds=MEDIA_SWEEP_SECONDS)
+# Every EXCHANGE_FETCH_MINUTES the worker fetches each enabled hash exchange (README).
+EXCHANGE_FETCH_MINUTES = env_int("EXCHANGE_FETCH_MINUTES", 60)
+CELERY_BEAT_SCHEDULE = beat_schedule(
+    media_sweep_seconds=MEDIA_SWEEP_SECONDS, exchange_fetch_minutes=EXCHANGE_FETCH_MINUTES
+)
 
 # --- Intake and evidence ------------------------------------------------------------------
 EVIDENCE_DIR = Path(os.environ.get("EVIDENCE_DIR", DATA_DIR / "evidence"))

@@ -210,3 +210,7 @@ class HashImportAdmin(admin.ModelAdmin):
 
         job_id = obj.pk
         transaction.on_commit(lambda: run_hash_import.delay(job_id))
+
+
+# Hash exchanges have their own admin module.
+from reports.exchanges import admin as exchanges_admin  # noqa: E402, F401

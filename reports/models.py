@@ -365,3 +365,7 @@ class HashImport(models.Model):
         if not self.lines_total:
             return self.status
         return f"{self.status}: {100 * self.lines_done // self.lines_total}% of {self.lines_total}"
+
+
+# Hash exchanges live in their own module; imported here so Django finds the model.
+from reports.exchanges.models import Exchange  # noqa: E402, F401

@@ -26,3 +26,7 @@ personal_data_resealed = Signal()
 # sender=HashEntry, entry_ids=list[int], reason=str: entries were quarantined (reports.hygiene);
 # their matches weigh on nothing until a lead reviews them.
 hash_entries_quarantined = Signal()
+
+# sender=Exchange, exchange=Exchange, actor=str, data=dict (records, added, removed, pages,
+# error): one run of a hash exchange's fetch (reports/exchanges/fetching.py).
+exchange_fetched = Signal()

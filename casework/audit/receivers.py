@@ -14,6 +14,7 @@ from django.dispatch import receiver
 from casework import signin_throttle
 from casework.audit import chain as audit
 from reports.signals import (
+    exchange_fetched,
     hash_entries_quarantined,
     hash_list_changed,
     intake_token_created,
@@ -122,3 +123,8 @@ def audit_hash_entries_quarantined(
             target=f"hash_entry:{entry_id}",
             data={"reason": reason},
         )
+
+
+@receiver(exchange_fetched)
+def audit_exchange_fetch(sender: Any, exchange: Any, actor: str, data: dict, **kwargs: Any) -> None:
+    audit.record("exchange.fetched", actor=actor, target=f"exchange:{exchange.pk}", data=data)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0015_hash_list_hygiene"),
+        ("reports", "0016_exchanges"),
     ]
 
     operations = [
