@@ -4,6 +4,7 @@ decision) only, one deliberate request at a time."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from casework import audit, permissions
@@ -18,16 +19,29 @@ def case_media_ids(case: Case) -> list[int]:
     return api.media_ids_of_reports(list(case.case_reports.values_list("report_id", flat=True)))
 
 
-def view_preview(*, media_id: int, user: Any) -> bytes | None:
+# A zoomed preview: the same filter at up to this long edge (the blur grows with the edge, so
+# it is no sharper), for looking closer without revealing anything.
+ZOOM_EDGE = 1024
+
+
+def view_preview(*, media_id: int, user: Any, zoomed: bool = False) -> bytes | None:
     """The preview of a media item in the user's view settings (None if there is none yet),
     audited; EvidencePurged once its keeping has ended."""
     try:
         scopes = view_settings.scopes_of("image", api.best_match_category(media_id))
-        data = api.preview_for(media_id, view_settings.settings_for(user, scopes).preview_style())
+        style = view_settings.settings_for(user, scopes).preview_style()
+        if zoomed:
+            style = dataclasses.replace(style, edge=ZOOM_EDGE)
+        data = api.preview_for(media_id, style)
     except api.MediaPurged as gone:
         raise EvidencePurged(str(gone)) from gone
     if data is not None:
-        audit.by_user(user, "media.preview_viewed", target=f"media:{media_id}")
+        audit.by_user(
+            user,
+            "media.preview_viewed",
+            target=f"media:{media_id}",
+            data={"zoomed": True} if zoomed else {},
+        )
     return data
 
 

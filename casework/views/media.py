@@ -22,9 +22,12 @@ def _gone(purged: EvidencePurged) -> HttpResponse:
 @require_GET
 @role_required(*roles.PREVIEW_ROLES)
 def media_preview(request: HttpRequest, media_id: int) -> HttpResponse:
-    """The server-made blurred greyscale preview."""
+    """The server-made filtered preview; `zoom=1` the same filter at a larger size."""
+    zoom = request.GET.get("zoom")
+    if zoom not in (None, "1"):
+        return JsonResponse({"error": "zoom: 1 or absent", "field": "zoom"}, status=400)
     try:
-        data = evidence.view_preview(media_id=media_id, user=request.user)
+        data = evidence.view_preview(media_id=media_id, user=request.user, zoomed=zoom == "1")
     except EvidencePurged as gone:
         return _gone(gone)
     if data is None:

@@ -327,3 +327,23 @@ def test_a_bad_video_setting_is_400_naming_it(reviewer, field, value):
     response = signed_in(reviewer).post("/settings/view/", {field: value})
     assert response.status_code == 400
     assert f"<code>{field}</code>".encode() in response.content
+
+
+def test_a_zoomed_preview_is_larger_but_as_filtered_and_audited(reviewer):
+    media, _ = stored_image(49, "v9")  # 640 x 480
+    client = signed_in(reviewer)
+    small = Image.open(io.BytesIO(client.get(f"/media/{media.pk}/preview").content))
+    answer = client.get(f"/media/{media.pk}/preview?zoom=1")
+    assert answer.status_code == 200 and answer["Cache-Control"] == "no-store"
+    zoomed = Image.open(io.BytesIO(answer.content))
+    assert (small.size, zoomed.size) == ((256, 192), (640, 480))  # never above the original
+
+    # the blur scaled with the size: no more detail per pixel than the small preview
+    def detail(image):
+        return np.abs(np.diff(np.asarray(image.convert("L")).astype(int), axis=1)).mean()
+
+    assert detail(zoomed) <= detail(small)
+    event = AuditEvent.objects.filter(action="media.preview_viewed").order_by("-id").first()
+    assert event.data == {"zoomed": True}
+    refused = client.get(f"/media/{media.pk}/preview?zoom=2")
+    assert refused.status_code == 400 and refused.json()["field"] == "zoom"

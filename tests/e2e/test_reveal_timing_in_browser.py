@@ -142,6 +142,15 @@ def test_a_dragged_rectangle_reveals_only_that_region(open_tab, transactional_db
         page.keyboard.press("n")
     page.wait_for_function(PREVIEW_SHOWN)
 
+    # zooming the filtered preview reveals nothing: a larger filtered copy, in the viewer
+    page.get_by_role("button", name="Zoom the filtered preview").click()
+    zoomed = page.locator("#viewer-img")
+    expect(zoomed).to_have_attribute("src", f"/media/{media.pk}/preview?zoom=1")
+    page.wait_for_function("() => document.getElementById('viewer-img').naturalWidth === 640")
+    screenshot(tab, "zoom-filtered-1366", full_page=False)
+    page.keyboard.press("Escape")
+    assert not AuditEvent.objects.filter(action="media.revealed").exists()
+
     box = page.locator("img.preview").bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.25)
     page.mouse.down()

@@ -169,6 +169,13 @@
       else reveal(form);
     });
   });
+  document.querySelectorAll("button[data-zoom-preview]").forEach((button) => {
+    button.addEventListener("click", () => {
+      const card = button.closest(".media-card");
+      select(cards.indexOf(card));
+      if (viewer) viewer.openFiltered(card);
+    });
+  });
   document.querySelectorAll("button[data-enlarge]").forEach((button) => {
     button.addEventListener("click", () => {
       const card = button.closest(".media-card");

@@ -76,6 +76,20 @@
     return true;
   }
 
+  // The filtered preview, larger (zoom=1: the same filter at up to 1,024 px): looking closer
+  // without revealing anything, so nothing else is recorded than the preview's own view.
+  function openFiltered(target) {
+    const preview = target && target.querySelector("img.preview");
+    if (!preview || preview.hidden) return false;
+    card = target;
+    heading.textContent = `Filtered preview, media #${target.dataset.number}, zoomed`;
+    img.alt = `Filtered preview of media ${target.dataset.media}, zoomed`;
+    img.src = `${preview.dataset.previewSrc}?zoom=1`;
+    dialog.showModal();
+    img.addEventListener("load", fit, { once: true });
+    return true;
+  }
+
   function close() {
     if (dialog.open) dialog.close();
   }
@@ -133,6 +147,7 @@
 
   window.CaseworkViewer = {
     open,
+    openFiltered,
     close,
     handleKey,
     isOpen: () => dialog.open,
