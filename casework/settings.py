@@ -32,6 +32,7 @@ from casework.env import (
     parse_evidence_keys,
     parse_oidc_role_map,
 )
+from casework.hotlines.manual_config import manual_settings
 from casework.hotlines.nca.config import nca_settings
 from casework.roles import ROLES
 
@@ -351,16 +352,8 @@ if NCMEC_ROUTING not in {"us", "always"}:
 ESCALATION_MAX_ATTEMPTS = env_int("ESCALATION_MAX_ATTEMPTS", 8)
 ESCALATION_RETRY_BASE_SECONDS = env_int("ESCALATION_RETRY_BASE_SECONDS", 30)
 ESCALATION_RETRY_MAX_SECONDS = env_int("ESCALATION_RETRY_MAX_SECONDS", 3600)
-# Manual channels (no public API): each hotline's report form, linked from the referral page
-# (empty: the page says which setting to set), and the reminder interval while a referral
-# awaits its reference. SERVICE_COUNTRY (ISO code) is what the routing rules' "service
-# country" condition tests.
-IWF_REPORT_URL = os.environ.get("IWF_REPORT_URL", "")
-CYBERTIP_REPORT_URL = os.environ.get("CYBERTIP_REPORT_URL", "")
-INHOPE_REPORT_URL = os.environ.get("INHOPE_REPORT_URL", "")
-NCA_PORTAL_URL = os.environ.get("NCA_PORTAL_URL", "")
-ESCALATION_MANUAL_REMINDER_HOURS = env_int("ESCALATION_MANUAL_REMINDER_HOURS", 24)
-SERVICE_COUNTRY = os.environ.get("SERVICE_COUNTRY", "").upper()
+# Manual channels and the routing rules' service country (casework/hotlines/manual_config.py).
+globals().update(manual_settings())
 # The Celery queue escalation tasks go to (a separate worker may serve hotline traffic).
 ESCALATION_QUEUE = os.environ.get("ESCALATION_QUEUE", "celery")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from reports.exchanges import fetching
 from reports.exchanges.models import Exchange
 
 
@@ -13,6 +12,10 @@ def fetch_exchange(exchange_id: int) -> dict | None:
     exchange = Exchange.objects.filter(pk=exchange_id).select_related("hash_list").first()
     if exchange is None:
         return None
+    # Imported here: python-threatexchange loads faiss, some 200 MB of address space that
+    # every worker child would otherwise carry under WORKER_MEMORY_LIMIT_MB.
+    from reports.exchanges import fetching
+
     result = fetching.fetch(exchange)
     return result.data if result else None
 
