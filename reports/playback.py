@@ -71,7 +71,13 @@ def stream_for(media_id: int, style: PreviewStyle | None, audio: bool) -> bytes:
     name = cache_name(media.vault_name, style, audio)
     if vault.exists(name):
         return vault.load(name)
-    data = transcode(vault.load(media.vault_name), style, audio)
+    import av
+
+    original = vault.load(media.vault_name)
+    try:
+        data = transcode(original, style, audio)
+    except (av.error.FFmpegError, IndexError, ValueError) as broken:  # no video stream, corrupt
+        raise NotAVideo(f"the video cannot be decoded for playback ({broken})") from broken
     vault.store(data, name=name)
     return data
 
@@ -116,7 +122,10 @@ def transcode(data: bytes, style: PreviewStyle | None, audio: bool = False) -> b
         for packet in source.demux(*wanted):
             for frame in packet.decode():
                 if packet.stream is video_in:
-                    if count >= last:
+                    # A source faster than MAX_FPS: drop frames, so it plays at its own speed
+                    # and a marked segment's times are the source's.
+                    early = frame.time is not None and frame.time < count / rate - 1e-6
+                    if count >= last or early:
                         continue
                     image = _styled(frame.reformat(*size, format="rgb24").to_image(), style)
                     encoded = av.VideoFrame.from_image(image)

@@ -12,7 +12,7 @@ from casework import audit, permissions
 from casework.cases.claims import hold
 from casework.cases.errors import CaseActionRefused
 from casework.cases.filing import refresh_facts, report_ids_of
-from casework.models import Case
+from casework.models import Case, LegalHold
 from reports import api
 
 
@@ -45,6 +45,13 @@ def _lead_case(case_id: int, lead: Any) -> Case:
         raise CaseActionRefused(f"Case {case.pk} is {case.get_status_display()}: only open cases.")
     if case.holder_id not in (None, lead.pk) and permissions.holds_case(case, case.holder):
         raise CaseActionRefused(f"Case {case.pk} is being reviewed; wait or reassign it.")
+    # A hold is on the case (its row is locked here, as placing a hold locks it): moving
+    # reports in or out would take held evidence out from under it, or mix it with other cases'.
+    if LegalHold.objects.filter(case=case, lifted_at__isnull=True).exists():
+        raise CaseActionRefused(
+            f"Case {case.pk} is under a legal hold: it is not merged or split until an admin "
+            "lifts the hold."
+        )
     return case
 
 

@@ -65,9 +65,18 @@ def _deliver_in_order(case_id: int, endpoint: WebhookEndpoint) -> None:
 
 
 def _pending_of_case(case_id: int) -> list[WebhookDelivery]:
-    return list(
-        WebhookDelivery.objects.filter(case_id=case_id, state=WebhookState.PENDING).order_by("id")
-    )
+    """The case's pending events in order, up to the first that stopped for a person: the
+    later ones wait until a lead retries it, so a receiver never gets `approved` before the
+    `recorded` it follows."""
+    unsent = WebhookDelivery.objects.filter(
+        case_id=case_id, state__in=(WebhookState.PENDING, WebhookState.NEEDS_ATTENTION)
+    ).order_by("id")
+    due = []
+    for delivery in unsent:
+        if delivery.state == WebhookState.NEEDS_ATTENTION:
+            break
+        due.append(delivery)
+    return due
 
 
 def _attempt_if_due(delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> bool:

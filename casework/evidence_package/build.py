@@ -44,6 +44,12 @@ def export(*, case_id: int, user: Any) -> Package:
     if decision is None or decision.approved_at is None:
         raise CaseActionRefused("A case is exported once a lead has approved its decision.")
     reports = api.reports_with_media(list(case.case_reports.values_list("report_id", flat=True)))
+    purged = [m for r in reports for m in r.media.all() if m.purged_at is not None]
+    if purged:
+        raise CaseActionRefused(
+            f"{len(purged)} of the case's files were purged when their keeping ended, so no "
+            "complete package can be made; their hashes and sizes stay on the case page."
+        )
     escalations = escalation_selectors.for_case(case.pk)
     # Handed to the response, which closes (and so deletes) it once it is sent.
     out = tempfile.TemporaryFile()  # noqa: SIM115
@@ -70,6 +76,9 @@ def export(*, case_id: int, user: Any) -> Package:
                 "key_fingerprint": keys.fingerprint(),
             },
         )
+    except api.VaultError as unreadable:  # purged or unreadable meanwhile
+        out.close()
+        raise CaseActionRefused(f"The package could not be made: {unreadable}") from unreadable
     except BaseException:
         out.close()
         raise

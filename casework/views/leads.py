@@ -50,7 +50,7 @@ def reassign(request: HttpRequest, case_id: int) -> HttpResponse:
 @case_action(*roles.LEAD_ROLES)
 def merge(request: HttpRequest, case_id: int) -> HttpResponse:
     into = request.POST.get("into", "")
-    if not into.isdigit() or not Case.objects.filter(pk=int(into)).exists():
+    if not (into.isascii() and into.isdigit()) or not Case.objects.filter(pk=int(into)).exists():
         raise CaseActionRefused("Give the number of an existing case.")
     target = lead_operations.merge_cases(lead=request.user, case_id=case_id, into_id=int(into))
     messages.success(request, f"Case {case_id} merged into case {target.pk}.")
@@ -59,7 +59,7 @@ def merge(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @case_action(*roles.LEAD_ROLES)
 def split(request: HttpRequest, case_id: int) -> HttpResponse:
-    report_ids = [int(r) for r in request.POST.getlist("reports") if r.isdigit()]
+    report_ids = [int(r) for r in request.POST.getlist("reports") if r.isascii() and r.isdigit()]
     new = lead_operations.split_case(lead=request.user, case_id=case_id, report_ids=report_ids)
     messages.success(request, f"Reports {report_ids} split off into case {new.pk}.")
     return redirect("case", case_id=new.pk)

@@ -69,7 +69,7 @@ def daily_cap(request: HttpRequest) -> HttpResponse:
         if reviewer is None or not accounts.reviewers().filter(pk=reviewer.pk).exists():
             return _refused("reviewer", "not a reviewer's username")
     text = request.POST.get("minutes", "").strip()
-    if text and not (text.isdigit() and 1 <= int(text) <= 24 * 60):
+    if text and not (text.isascii() and text.isdigit() and 1 <= int(text) <= 24 * 60):
         return _refused("minutes", "a whole number of minutes from 1 to 1440, or empty")
     limits.set_cap(request.user, reviewer, int(text) if text else None)
     whose = f"{reviewer.get_username()}'s" if reviewer else "The team's"

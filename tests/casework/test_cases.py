@@ -221,3 +221,24 @@ def test_lead_merges_and_splits_cases_audited():
         lead_operations.split_case(lead=lead, case_id=new.pk, report_ids=[r2.pk, r3.pk])
     actions_logged = AuditEvent.objects.filter(action__in=["case.merged", "case.split"])
     assert actions_logged.count() == 4
+
+
+def test_a_case_under_a_legal_hold_is_neither_merged_nor_split():
+    from casework.models import LegalHold
+
+    a = filing.file_report(make_report(11, sha256s=["c" * 64]).pk)
+    b = filing.file_report(make_report(12, sha256s=["d" * 64]).pk)
+    lead = user("lead", roles.ESCALATION_LEAD)
+    hold = LegalHold.objects.create(
+        case=b, reason="police request", placed_by=user("adm"), placed_at=timezone.now()
+    )
+    for held_side in ({"case_id": b.pk, "into_id": a.pk}, {"case_id": a.pk, "into_id": b.pk}):
+        with pytest.raises(CaseActionRefused, match="legal hold"):
+            lead_operations.merge_cases(lead=lead, **held_side)
+    r12 = Report.objects.get(matching(Report, "external_id_digest", "r12"))
+    with pytest.raises(CaseActionRefused, match="legal hold"):
+        lead_operations.split_case(lead=lead, case_id=b.pk, report_ids=[r12.pk])
+    assert b.case_reports.count() == 1 and a.case_reports.count() == 1
+    LegalHold.objects.filter(pk=hold.pk).update(lifted_at=timezone.now())
+    lead_operations.merge_cases(lead=lead, case_id=b.pk, into_id=a.pk)
+    assert a.case_reports.count() == 2

@@ -289,3 +289,19 @@ def test_verify_package_from_the_command_line_exits_1_on_failure(escalated, tmp_
         execute_from_command_line(["manage.py", "verify_package", str(tampered)])
     assert exited.value.code == 1
     assert "FAIL manifest.json: the signature" in capsys.readouterr().err
+
+
+def test_a_case_whose_files_were_purged_is_refused_not_a_500(escalated):
+    from django.utils import timezone
+
+    from casework.models import Case
+    from reports.models import Media
+
+    report_ids = list(
+        Case.objects.get(pk=escalated.case_id).case_reports.values_list("report_id", flat=True)
+    )
+    Media.objects.filter(report_id__in=report_ids).update(purged_at=timezone.now())
+    response = lead_client().post(f"/cases/{escalated.case_id}/evidence-package", follow=True)
+    assert response.status_code == 200
+    assert b"were purged when their keeping ended" in response.content
+    assert not AuditEvent.objects.filter(action="evidence.exported").exists()

@@ -186,3 +186,19 @@ def test_the_keyframe_grid_follows_the_density_setting(keyframes, size):
     assert grid.mode == "L"  # blurred greyscale tiles, as the stored grid
     if keyframes == 9:
         assert response.content == vault.load(media.preview_vault_name)  # the stored one
+
+
+def test_a_video_faster_than_the_playback_rate_keeps_its_duration():
+    data = synthetic.video_bytes(53, seconds=2.0, fps=60, size=(160, 120))
+    with av.open(io.BytesIO(playback.transcode(data, PreviewStyle()))) as container:
+        frames = list(container.decode(container.streams.video[0]))
+    assert 55 <= len(frames) <= 62  # 2 s at 30 fps, not 120 frames at half speed
+    assert 1.8 <= frames[-1].time <= 2.05
+
+
+def test_a_video_that_cannot_be_decoded_is_refused_not_a_500(held_video):
+    client, _, case, media, _ = held_video
+    name, _ = vault.store(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 400)
+    type(media).objects.filter(pk=media.pk).update(vault_name=name)
+    response = play(client, case, media)
+    assert response.status_code == 400 and b"cannot be decoded" in response.content

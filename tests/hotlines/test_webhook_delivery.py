@@ -116,3 +116,19 @@ def test_a_lead_sees_a_stopped_event_and_retries_it_from_the_dashboard(receiver,
     again = watcher.post(f"/webhooks/{delivery.pk}/retry", follow=True).content.decode()
     assert "Only a webhook event that needs attention can be retried." in again
     assert watcher.post("/webhooks/999999/retry").status_code == 404
+
+
+def test_a_stopped_event_holds_back_the_later_ones_until_a_lead_retries_it(receiver, settings):
+    settings.WEBHOOK_SECRET = "not-the-receivers-secret-0123456789"
+    case = reviewed_case(54)
+    recorded = WebhookDelivery.objects.get(case=case)
+    assert webhook_outbox.deliver(recorded.pk) == "needs_attention"
+    settings.WEBHOOK_SECRET = SECRET  # put right, but the stopped event waits for a person
+    decisions.approve_decision(case_id=case.pk, lead=lead(54))
+    approved = WebhookDelivery.objects.filter(case=case).order_by("id").last()
+    assert webhook_outbox.deliver(approved.pk) == "pending"
+    assert receiver.events == []
+    watcher = signed_in(make_user("watcher-54", roles.ESCALATION_LEAD))
+    watcher.post(f"/webhooks/{recorded.pk}/retry")
+    assert webhook_outbox.deliver(recorded.pk) == "delivered"
+    assert [e["type"] for e in receiver.events] == ["verdict.recorded", "verdict.approved"]

@@ -70,7 +70,7 @@ def verify(
             raise SignatureRefused(f"{name} is missing")
     if key_id not in secrets:
         raise SignatureRefused(f"{KEY_ID_HEADER} {key_id!r} is not a known key")
-    if not sent_timestamp.isdigit():
+    if not (sent_timestamp.isascii() and sent_timestamp.isdigit()):
         raise SignatureRefused(f"{TIMESTAMP_HEADER} must be whole seconds since the epoch")
     timestamp = int(sent_timestamp)
     expected = signature(secrets[key_id], timestamp, body)
