@@ -23,16 +23,18 @@ import hashlib
 import hmac
 import itertools
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from casework.hotlines.nca import documents
+from casework.hotlines.sandbox_server import LocalSandbox
 
 FAULTS = {"500", "502", "503", "429", "drop", "drop-after"}
 
 
-class NcaSandbox:
+class NcaSandbox(LocalSandbox):
+    FAULTS = frozenset(FAULTS)
+
     def __init__(
         self,
         host: str = "127.0.0.1",
@@ -42,43 +44,13 @@ class NcaSandbox:
         fault: str = "503",
     ) -> None:
         self.api_key = api_key
-        self.lock = threading.Lock()
         self.reports: dict[str, dict[str, Any]] = {}  # report_id → {"reference", "report"}
         self.calls: list[int] = []  # each request's answer status (0: no answer)
-        self._failing: list[str] = []
         self._numbers = itertools.count(1)
-        self.fail_next(fail_first, fault)
-        self.server = ThreadingHTTPServer((host, port), _handler(self))
-        self.server.daemon_threads = True
+        super().__init__(host, port, fail_first, fault)
 
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def fail_next(self, count: int, fault: str | int = "503") -> None:
-        fault = str(fault)
-        if fault not in FAULTS or count < 0:
-            raise ValueError(
-                f"bad fault {count} x {fault!r}: a count >= 0 of {', '.join(sorted(FAULTS))}"
-            )
-        with self.lock:
-            self._failing = [fault] * count
-
-    def start(self) -> NcaSandbox:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def serve_forever(self) -> None:
-        self.server.serve_forever()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def next_fault(self) -> str:
-        with self.lock:
-            return self._failing.pop(0) if self._failing else ""
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler(self)
 
     def receive(self, authorization: str, body: bytes) -> tuple[int, dict[str, Any]]:
         """Check and file one report; (status, answer)."""

@@ -15,18 +15,22 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from casework.hotlines.sandbox_server import LocalSandbox
 from casework.hotlines.webhook import signing
 
 FAILURES = {"500", "502", "503", "429", "drop"}
 
 
-class WebhookSandbox:
+class WebhookSandbox(LocalSandbox):
+    FAULTS = frozenset(FAILURES)
+    FAULT_WORD = "failure"
+    PATH = "/webhook"
+
     def __init__(
         self,
         host: str = "127.0.0.1",
@@ -39,48 +43,20 @@ class WebhookSandbox:
     ) -> None:
         self.secrets = {key_id: secret}
         self.clock = clock
-        self.lock = threading.Lock()
         self.events: list[dict[str, Any]] = []
         self.calls: list[int] = []  # each request's answer status (0: dropped)
         self.seen_signatures: set[str] = set()
         self.seen_ids: set[str] = set()
-        self._failing: list[str] = []
-        self.fail_next(fail_first, fail_status)
-        self.server = ThreadingHTTPServer((host, port), _handler(self))
-        self.server.daemon_threads = True
+        super().__init__(host, port, fail_first, fail_status)
 
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/webhook"
-
-    def fail_next(self, count: int, status: str | int = "503") -> None:
-        """The next `count` deliveries answer `status` (or are dropped), unchecked."""
-        status = str(status)
-        if status not in FAILURES or count < 0:
-            raise ValueError(
-                f"bad failure {count} x {status!r}: a count >= 0 of {', '.join(sorted(FAILURES))}"
-            )
-        with self.lock:
-            self._failing = [status] * count
-
-    def start(self) -> WebhookSandbox:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def serve_forever(self) -> None:
-        self.server.serve_forever()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler(self)
 
     def receive(self, headers, body: bytes) -> tuple[int, dict[str, Any]]:
         """Check one delivery; (status, answer)."""
+        if status := self.next_fault():
+            return (0, {}) if status == "drop" else (int(status), {"error": "injected"})
         with self.lock:
-            if self._failing:
-                status = self._failing.pop(0)
-                return (0, {}) if status == "drop" else (int(status), {"error": "injected"})
             try:
                 verified = signing.verify(headers, body, self.secrets, self.clock())
             except signing.SignatureRefused as refused:
