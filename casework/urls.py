@@ -47,6 +47,7 @@ CASE_ROUTES = [
 ]
 
 urlpatterns = [
+    path("api/v1/", api.urls),  # first: platforms call it most, and it is matched in order
     path("", site.home, name="home"),
     path("healthz", site.healthz, name="healthz"),
     path("metrics", site.metrics, name="metrics"),
@@ -100,5 +101,4 @@ urlpatterns = [
     path("stats/export.csv", stats.export, name="stats-export"),
     path("media/<int:media_id>/preview", media.media_preview, name="media-preview"),
     path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
 ]

@@ -209,7 +209,7 @@ def _receive_plain_or_retry_later(platform: Platform, items: list[_Valid]) -> li
 
 def _receive_plain(platform: Platform, items: list[_Valid]) -> list[ItemResult]:
     """Store reports without media in one transaction: one lookup while keys rotate, one
-    INSERT … ON CONFLICT DO NOTHING, one lookup for the repeats, one insert of audit events."""
+    INSERT … ON CONFLICT DO NOTHING that also answers the repeats, one insert of audit events."""
     if not items:
         return []
     keys = [report_rows.key_of(v.report) for v in items]
@@ -226,9 +226,10 @@ def _receive_plain(platform: Platform, items: list[_Valid]) -> list[ItemResult]:
             for key, v in zip(keys, items, strict=True)
             if key not in found
         }
-        inserted = report_rows.insert_new(list(rows.values()))
+        inserted, earlier = report_rows.insert_new(list(rows.values()))
+        found |= earlier
         created = {(row.source, row.external_id) for row in inserted}
-        lost = [key for key in rows if key not in created]
+        lost = [key for key in rows if key not in created and key not in found]
         found |= report_rows.existing(platform, lost)
         if inserted:
             reports_received.send(sender=Report, reports=inserted, platform=platform)

@@ -226,7 +226,8 @@ def receive_report(
                 status=Report.Status.RECEIVED if media else Report.Status.PROCESSED,
                 pixels=pixels,
             )
-            created = bool(report_rows.insert_new([row]))
+            inserted, earlier = report_rows.insert_new([row])
+            created = bool(inserted)
             if created:
                 _store_media(row, media, sealed)
                 report_received.send(sender=Report, report=row, platform=platform)
@@ -238,13 +239,15 @@ def receive_report(
     if created:
         return row, True
     _discard(sealed)  # the insert lost to a repeat: its files are nobody's
-    found = report_rows.existing(platform, [report_rows.key_of(report)])
+    found = earlier or report_rows.existing(platform, [report_rows.key_of(report)])
     if not found:  # the first was deleted between our insert and this read
         raise IntakeRefused(409, [{"field": "external_id", "message": "changed meanwhile"}])
     return next(iter(found.values())), False
 
 
 def _store_media(row: Report, media: list[CheckedMedia], sealed: list[tuple[str, str]]) -> None:
+    if not media:
+        return
     rows = Media.objects.bulk_create(
         Media(
             report=row,

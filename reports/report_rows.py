@@ -4,10 +4,12 @@ sealed, digests taken, received_at stamped)."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+import psycopg
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from reports.models import Platform, Report
 from reports.schemas import ReportIn
@@ -50,51 +52,83 @@ def _dump(part: Any) -> dict[str, Any]:
     return part.model_dump(mode="json", exclude_none=True) if part is not None else {}
 
 
+@cache
 def _fields() -> list[Any]:
     return [f for f in Report._meta.concrete_fields if not f.primary_key]
 
 
-def insert_new(rows: list[Report]) -> list[Report]:
+def insert_new(rows: list[Report]) -> tuple[list[Report], dict[Key, Report]]:
     """Insert the rows whose (platform, source, external_id) is not stored yet, in one round
-    trip; return those inserted, with pk and state set as a save would set them. A row
-    racing another transaction's insert of the same key waits for it and is skipped if it
-    commits. The rows' keys must be distinct; the inserted are returned in key order."""
+    trip; return those inserted, with pk and state set as a save would set them, and the
+    stored report (id and status) each skipped row repeats. A row racing another
+    transaction's insert of the same key waits for it and is skipped if it commits; that
+    report may then be missing from the second answer, committed after this statement
+    began. The rows' keys must be distinct; the inserted are returned in key order."""
     if not rows:
-        return []
+        return [], {}
     fields = _fields()
-    params = [[_prepared(f, row) for f in fields] for row in rows]
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a lookup a value
+    params = [
+        [
+            *(f.get_db_prep_save(f.pre_save(row, True), db) for f in fields),
+            row.platform_id,
+            row.source,
+            row.external_id_digest,
+        ]
+        for row in rows
+    ]
     # In key order: two transactions inserting overlapping keys then take the unique index's
     # entries in the same order and wait for each other instead of deadlocking.
     order = sorted(range(len(rows)), key=lambda i: (rows[i].source, rows[i].external_id_digest))
     rows, params = [rows[i] for i in order], [params[i] for i in order]
-    quote = connection.ops.quote_name
-    # Only names from the model and placeholders go into the text; values are parameters.
-    sql = (
-        f"INSERT INTO {quote(Report._meta.db_table)} "  # noqa: S608
-        f"({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({', '.join(CONFLICT_COLUMNS)}) DO NOTHING RETURNING id"
-    )
-    with connection.cursor() as cursor:
+    # Prepared once per connection and bound on the server: the statement's 24 values are
+    # not quoted into its text, and PostgreSQL does not parse and plan it again.
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
         if len(rows) == 1:
-            cursor.execute(sql, params[0])
-            pks = [cursor.fetchone()]
+            cursor.execute(_insert_sql(), params[0], prepare=True)
+            answers = [cursor.fetchone()]
         else:
             # One short statement, pipelined for every row: a multi-row VALUES list costs
             # more to build and parse on the client than the rows cost to insert.
-            pks = _returned_by_each(cursor.cursor, sql, params)
-    inserted = []
-    for row, returned in zip(rows, pks, strict=True):
-        if returned is not None:
-            row.pk = returned[0]
+            answers = _returned_by_each(cursor, _insert_sql(), params)
+    inserted, earlier = [], {}
+    for row, answer in zip(rows, answers, strict=True):
+        if answer is None:
+            continue
+        pk, status, created = answer
+        if created:
+            row.pk = pk
             row._state.adding = False
             row._state.db = connection.alias
             inserted.append(row)
-    return inserted
+        else:
+            earlier[(row.source, row.external_id)] = _stored(pk, status)
+    return inserted, earlier
 
 
-def _prepared(field: Any, row: Report) -> Any:
-    return field.get_db_prep_save(field.pre_save(row, True), connection)
+@cache
+def _insert_sql() -> str:
+    """Insert one report, or else answer the stored one with its key (in one statement the
+    second SELECT does not see the first's insert, so only one of them answers)."""
+    fields = _fields()
+    quote = connection.ops.quote_name
+    table = quote(Report._meta.db_table)
+    # Only names from the model and placeholders go into the text; values are parameters.
+    return (
+        f"WITH new AS (INSERT INTO {table} "  # noqa: S608
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({', '.join(CONFLICT_COLUMNS)}) DO NOTHING RETURNING id, status) "
+        "SELECT id, status, true FROM new UNION ALL "
+        f"(SELECT id, status, false FROM {table} WHERE "
+        f"{' AND '.join(f'{c} = %s' for c in CONFLICT_COLUMNS)} ORDER BY id LIMIT 1)"
+    )
+
+
+def _stored(pk: int, status: str) -> Report:
+    """A stored report as a repeat is answered: its id and status, nothing else read."""
+    return Report.from_db(DEFAULT_DB_ALIAS, ["id", "status"], [pk, status])
 
 
 def _returned_by_each(cursor: Any, sql: str, params: list[list[Any]]) -> list[Any]:

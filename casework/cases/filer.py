@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from casework import audit
+from casework.bulk_rows import insert_rows
 from casework.cases.case_facts import FACT_FIELDS, reroute_on_match, set_facts
 from casework.cases.routing import all_queues, csam_route, route
 from casework.cases.video_grouping import add_video_links, grouping_reasons, note_reasons
@@ -80,8 +81,8 @@ def _file(report_ids: list[int]) -> dict[int, Case]:
     opened = _open_cases(new_groups, queues)
     case_of_group = {**existing, **{g[0]: c for g, c in zip(new_groups, opened, strict=True)}}
     case_of = {r: case_of_group[g[0]] for g in groups for r in g}
-    CaseReport.objects.bulk_create(CaseReport(case=case_of[r], report_id=r) for r in report_ids)
-    CaseContent.objects.bulk_create(
+    insert_rows([CaseReport(case=case_of[r], report_id=r) for r in report_ids])
+    insert_rows(
         [CaseContent(case=case_of[r], sha256=h) for r in report_ids for h in hashes.get(r, ())],
         ignore_conflicts=True,
     )
@@ -176,7 +177,7 @@ def _open_cases(groups: list[list[int]], queues: list[Queue]) -> list[Case]:
         )
         set_facts(case, facts)
         cases.append(case)
-    return Case.objects.bulk_create(cases)
+    return insert_rows(cases)
 
 
 def _refresh_joined(cases: list[Case]) -> None:
