@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 import psycopg
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 M = TypeVar("M", bound=models.Model)
 
@@ -22,9 +22,8 @@ def insert_rows(rows: Sequence[M], *, ignore_conflicts: bool = False) -> list[M]
         return rows
     opts = type(rows[0])._meta
     fields = [f for f in opts.concrete_fields if not f.primary_key]
-    params = [
-        [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields] for row in rows
-    ]
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a lookup a value
+    params = [[f.get_db_prep_save(f.pre_save(row, True), db) for f in fields] for row in rows]
     quote = connection.ops.quote_name
     # Only names from the model and placeholders go into the text; values are parameters.
     sql = (

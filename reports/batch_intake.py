@@ -22,7 +22,7 @@ from reports.intake import (
 )
 from reports.models import Platform, Report
 from reports.schemas import ReportIn
-from reports.signals import report_ready, reports_received
+from reports.signals import report_ready
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +209,7 @@ def _receive_plain_or_retry_later(platform: Platform, items: list[_Valid]) -> li
 
 def _receive_plain(platform: Platform, items: list[_Valid]) -> list[ItemResult]:
     """Store reports without media in one transaction: one lookup while keys rotate, one
-    INSERT … ON CONFLICT DO NOTHING that also answers the repeats, one insert of audit events."""
+    INSERT … ON CONFLICT DO NOTHING that also answers the repeats (and writes audit events)."""
     if not items:
         return []
     keys = [report_rows.key_of(v.report) for v in items]
@@ -231,10 +231,8 @@ def _receive_plain(platform: Platform, items: list[_Valid]) -> list[ItemResult]:
         created = {(row.source, row.external_id) for row in inserted}
         lost = [key for key in rows if key not in created and key not in found]
         found |= report_rows.existing(platform, lost)
-        if inserted:
-            reports_received.send(sender=Report, reports=inserted, platform=platform)
-            for row in inserted:
-                report_ready.send(sender=Report, report=row)
+        for row in inserted:  # each one's report.received is written by the database
+            report_ready.send(sender=Report, report=row)
     results = []
     for key, valid in zip(keys, items, strict=True):
         if key in created:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from reports import budgets, report_rows, vault
 from reports.media import MediaInfo, MediaRefused, declare, verify
 from reports.models import Media, Platform, Report
 from reports.schemas import ReportIn
-from reports.signals import report_ready, report_received
+from reports.signals import report_ready
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +216,9 @@ def receive_report(
     try:
         for item in media:
             sealed.append(vault.store(item.data))
-        with transaction.atomic():
+        # Without media the report is one statement, atomic on its own (with its audit event,
+        # written by the database): no transaction around it, so no BEGIN and COMMIT.
+        with transaction.atomic() if media else nullcontext():
             if pixels:  # only reports that cost the worker wait for the platform's lock
                 budgets.lock_platform(platform)
                 _check_platform_budget(platform, pixels)  # again, weighed one at a time
@@ -230,7 +233,6 @@ def receive_report(
             created = bool(inserted)
             if created:
                 _store_media(row, media, sealed)
-                report_received.send(sender=Report, report=row, platform=platform)
                 if not media:
                     report_ready.send(sender=Report, report=row)
     except BaseException:

@@ -1,15 +1,13 @@
 """Signals other apps listen to; the reports app knows nothing of who listens.
 
-Each is sent inside the transaction that made the change, so a listener's writes (the audit
-log) commit or roll back with it.
+Each is sent inside the transaction that made the change, where there is one, so a
+listener's writes (the audit log) commit or roll back with it. A report without media is
+stored by one statement outside any transaction (its `report.received` audit event is written
+by the database with it): report_ready for it is sent after that statement.
 """
 
 from django.dispatch import Signal
 
-# sender=Report, report=Report, platform=Platform
-report_received = Signal()
-# sender=Report, reports=list[Report], platform=Platform: many received in one request
-reports_received = Signal()
 # sender=IntakeToken, token=IntakeToken, created_by=str
 intake_token_created = Signal()
 # sender=Report, report=Report: the report's media are all processed (or failed for good), or

@@ -1,6 +1,8 @@
-"""Audit events for what happens outside casework's own actions: intake (reports received,
-tokens made, hash lists changed), signing in and out, and changes made in the Django admin.
-Failed and refused sign-ins are recorded by the sign-in throttle (casework/signin_throttle.py)."""
+"""Audit events for what happens outside casework's own actions: intake (tokens made, hash
+lists changed), signing in and out, and changes made in the Django admin. A received
+report's event is written by the database in the statement that stores the report
+(migration 0025). Failed and refused sign-ins are recorded by the sign-in throttle
+(casework/signin_throttle.py)."""
 
 from __future__ import annotations
 
@@ -19,36 +21,7 @@ from reports.signals import (
     hash_list_changed,
     intake_token_created,
     personal_data_resealed,
-    report_received,
-    reports_received,
 )
-
-
-@receiver(report_received)
-def audit_report_received(sender: Any, report: Any, platform: Any, **kwargs: Any) -> None:
-    audit.record(
-        "report.received",
-        actor=f"platform:{platform.name}",
-        target=f"report:{report.pk}",
-        data={"source": report.source, "reason": report.reason},  # no personal data
-    )
-
-
-@receiver(reports_received)
-def audit_reports_received(sender: Any, reports: list, platform: Any, **kwargs: Any) -> None:
-    """A batch's reports: one event each, written in one insert."""
-    actor = f"platform:{platform.name}"
-    audit.record_many(
-        [
-            audit.PendingEvent(
-                "report.received",
-                actor=actor,
-                target=f"report:{report.pk}",
-                data={"source": report.source, "reason": report.reason},
-            )
-            for report in reports
-        ]
-    )
 
 
 @receiver(personal_data_resealed)
