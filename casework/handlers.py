@@ -3,9 +3,9 @@ else through the site's.
 
 A platform's request carries a bearer token, never a session, a CSRF token or a second
 factor, so the sessions, authentication, one-time passwords, messages and static files that
-every page needs are only cost to it: ten of the site's seventeen layers, a third of what a
-small report costs the web server. What every answer needs stays: metrics, HTTPS and
-security headers, `Cache-Control: no-store`, the request size limit and JSON errors.
+every page needs are only cost to it: ten of the site's seventeen layers, some 12 % of a
+small report's time in the web server (cProfile). What every answer needs stays: metrics,
+HTTPS and security headers, `Cache-Control: no-store`, the request size limit and JSON errors.
 """
 
 from __future__ import annotations

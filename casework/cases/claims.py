@@ -38,7 +38,6 @@ def claim_next_case(*, user: Any, queue: Queue) -> Case | None:
         raise CaseActionRefused(f"Your role may not work the {queue.name} queue.")
     now = timezone.now()
     rules = limits.rules_for(user)
-    activity.refuse_if_capped(user, queue, rules, now)
     with transaction.atomic():
         held = (
             Case.objects.select_for_update()
@@ -46,8 +45,9 @@ def claim_next_case(*, user: Any, queue: Queue) -> Case | None:
             .filter(status__in=Case.OPEN_STATUSES)
             .first()
         )
-        if held is not None:
+        if held is not None:  # the cap stops new claims, not finishing the case in hand
             return held
+        activity.refuse_if_capped(user, queue, rules, now)
         offered = (
             Case.objects.select_for_update(skip_locked=True)
             .filter(queue=queue, status__in=Case.OPEN_STATUSES)

