@@ -48,6 +48,9 @@ def view_case(*, case_id: int, user: Any) -> CasePage:
     for item in media:
         category = (item.best_match or {}).get("category")
         item.warning = category if view.warns_for(category) else ""
+        if item.kind == "video" and may_preview:  # as play_video chooses, by its own lookup
+            scopes = view_settings.scopes_of("video", api.best_match_category(item.pk))
+            item.plays_original = not view_settings.settings_for(user, scopes).plays_filtered
     return CasePage(
         case=case,
         reports=reports,

@@ -93,7 +93,10 @@ def test_the_original_is_hidden_again_after_the_reblur_time(video_case, open_tab
     sign_in(tab, reviewer)
     with page.expect_navigation(url=f"**/cases/{case.pk}/"):
         page.keyboard.press("n")
-    page.get_by_role("button", name="Play video").click()
+    # the button says that pressing it shows the original
+    expect(page.get_by_role("button", name="Play video")).to_have_count(0)
+    screenshot(tab, "video-original-button-1366")
+    page.get_by_role("button", name="Reveal and play original").click()
     page.wait_for_function(PLAYING)
     player = page.locator(f'[data-player-for="{media.pk}"]')
     expect(player.locator(".player-state")).to_contain_text("recorded in the audit log")
@@ -109,7 +112,7 @@ def test_the_original_is_hidden_again_after_the_reblur_time(video_case, open_tab
     assert event.data["cause"] == "timer" and 4.5 <= event.data["seconds"] <= 6.5, event.data
     revealed = AuditEvent.objects.get(action="media.revealed")
     assert revealed.data["playback"] is True
-    expect(page.get_by_role("button", name="Play video")).to_be_visible()
+    expect(page.get_by_role("button", name="Reveal and play original")).to_be_visible()
     tab.assert_no_errors()
 
 

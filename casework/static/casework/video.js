@@ -72,7 +72,7 @@
     URL.revokeObjectURL(was.url);
     was.player.hidden = true;
     was.player.querySelector(".player-state").textContent = "";
-    label(form, "Play video");
+    label(form, form.dataset.playLabel || "Play video");
     if (was.original) {
       const body = new FormData();
       body.append("csrfmiddlewaretoken", csrf(form));
