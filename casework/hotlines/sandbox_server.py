@@ -1,6 +1,7 @@
-"""What the one-request sandboxes (the NCA's, the webhook receiver) share: a local threaded
-HTTP server, started in the background for tests or served in the foreground by
-``hotline_sandbox``, and faults queued on demand, the next request taking the first."""
+"""What the hotline sandboxes share: a local threaded HTTP server, started in the background
+for tests or served in the foreground by ``hotline_sandbox`` (ServedSandbox, also NCMEC's);
+and, for the one-request sandboxes (the NCA's, the webhook receiver), faults queued on
+demand, the next request taking the first (LocalSandbox)."""
 
 from __future__ import annotations
 
@@ -9,25 +10,45 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar, Self
 
 
-class LocalSandbox:
-    FAULTS: ClassVar[frozenset[str]]
-    FAULT_WORD: ClassVar[str] = "fault"  # what a refused fail_next calls it
+class ServedSandbox:
+    """A sandbox's server: made by serve_on, then started in a thread or served here."""
+
     PATH: ClassVar[str] = ""  # where requests go, after the server's root
+    server: ThreadingHTTPServer
 
-    def __init__(self, host: str, port: int, fail_first: int, fault: str | int) -> None:
-        self.lock = threading.Lock()
-        self._failing: list[str] = []
-        self.fail_next(fail_first, fault)
-        self.server = ThreadingHTTPServer((host, port), self.handler())
+    def serve_on(self, host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer((host, port), handler)
         self.server.daemon_threads = True
-
-    def handler(self) -> type[BaseHTTPRequestHandler]:
-        raise NotImplementedError
 
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}{self.PATH}"
+
+    def start(self) -> Self:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def serve_forever(self) -> None:
+        self.server.serve_forever()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class LocalSandbox(ServedSandbox):
+    FAULTS: ClassVar[frozenset[str]]
+    FAULT_WORD: ClassVar[str] = "fault"  # what a refused fail_next calls it
+
+    def __init__(self, host: str, port: int, fail_first: int, fault: str | int) -> None:
+        self.lock = threading.Lock()
+        self._failing: list[str] = []
+        self.fail_next(fail_first, fault)
+        self.serve_on(host, port, self.handler())
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
 
     def fail_next(self, count: int, fault: str | int = "503") -> None:
         """The next `count` requests meet `fault`, before any check."""
@@ -44,14 +65,3 @@ class LocalSandbox:
         """The fault this request meets ("" for none)."""
         with self.lock:
             return self._failing.pop(0) if self._failing else ""
-
-    def start(self) -> Self:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def serve_forever(self) -> None:
-        self.server.serve_forever()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()

@@ -22,12 +22,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from casework.hotlines.ncmec import schema
 from casework.hotlines.ncmec.sandbox_faults import STEPS, Gate, parse_faults
+from casework.hotlines.sandbox_server import ServedSandbox
 
 # NCMEC deletes a report that is not finished this long after it was opened, or after the
 # last change to it.
@@ -77,7 +78,9 @@ def answer(code: int, description: str, **ids: str) -> str:
     )
 
 
-class CyberTiplineSandbox:
+class CyberTiplineSandbox(ServedSandbox):
+    PATH = "/ispws"
+
     def __init__(
         self,
         host: str = "127.0.0.1",
@@ -100,28 +103,11 @@ class CyberTiplineSandbox:
         self.expired: list[int] = []
         self._next_id = 100001
         self.gates: list[Gate] = []
-        self.server = ThreadingHTTPServer((host, port), _handler(self))
-        self.server.daemon_threads = True
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/ispws"
+        self.serve_on(host, port, _handler(self))
 
     def set_faults(self, spec: str) -> None:
         with self.lock:
             self.faults = parse_faults(spec)
-
-    def start(self) -> CyberTiplineSandbox:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def serve_forever(self) -> None:
-        self.server.serve_forever()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def hold(self, step: str, when: str = "before") -> Gate:
         """The next `step` request waits at the gate: "before" it changes anything (and is
