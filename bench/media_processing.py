@@ -162,12 +162,22 @@ def run(files: list[bytes], process, rounds: int) -> dict:
 
 
 def check_pdq(files: list[bytes]) -> dict:
-    mismatches = 0
+    """The stored PDQ against the reference on every image: how many differ, by how many
+    bits at most (the drift), and the largest quality difference."""
+    mismatches = worst_bits = worst_quality = 0
     for data in files:
         result = process_bytes(data, "image")
-        if (result.pdq, result.pdq_quality) != reference_pdq(data):
-            mismatches += 1
-    return {"checked": len(files), "mismatches": mismatches}
+        reference, reference_quality = reference_pdq(data)
+        bits = (int(result.pdq, 16) ^ int(reference, 16)).bit_count()
+        quality = abs((result.pdq_quality or 0) - reference_quality)
+        mismatches += bool(bits or quality)
+        worst_bits, worst_quality = max(worst_bits, bits), max(worst_quality, quality)
+    return {
+        "checked": len(files),
+        "mismatches": mismatches,
+        "max_hamming_distance": worst_bits,
+        "max_quality_difference": worst_quality,
+    }
 
 
 def pdq_breakdown(files: list[bytes]) -> dict:

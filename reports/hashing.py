@@ -6,6 +6,7 @@ import hashlib
 
 import numpy as np
 import pdqhash
+from PIL import Image
 
 from reports import pdq_native
 
@@ -32,14 +33,15 @@ def pdq(rgb: np.ndarray) -> tuple[str, int]:
     return _hex(bits), int(quality)
 
 
-def pdq_dihedral(rgb: np.ndarray) -> tuple[list[str], int]:
+def pdq_dihedral(rgb: np.ndarray | Image.Image) -> tuple[list[str], int]:
     """The PDQ hashes of the image in its 8 rotations and flips (the first is the image as
     it is, pdq()'s hash to within the luma rounding pdq_native describes), and the quality;
     the same cost as one hash.
 
-    The reference C++ called directly (reports.pdq_native) when the installed pdqhash
-    exports it and the image is not one whose hash the luma rounding could move by more
-    than pdq_native.MAX_DRIFT bits; else pdqhash's wrapper, about twice the time.
+    reports.pdq_native (Pillow's luma; the reference's blur, decimation and DCT as the
+    matrix products of reports.pdq_matrices) when the installed pdqhash exports the C++
+    it also calls and the image is not one whose hash the rounding could move by more
+    than pdq_native.MAX_DRIFT bits; else pdqhash's wrapper, about three times the time.
     """
     if pdq_native.available() and (native := pdq_native.dihedral(rgb)) is not None:
         return native

@@ -1,18 +1,25 @@
-"""PDQ by the reference C++ itself, without the pdqhash wrapper's float64 luma.
+"""PDQ without the pdqhash wrapper's float64 luma and full-plane filter.
 
 pdqhash (the Python package) is a thin Cython wrapper around facebook/ThreatExchange's PDQ
 C++. Its compute() makes the luma plane in numpy, in float64 with temporaries the size of
-the image: some 4 ms of the ~9 ms a 1-megapixel image costs. The C++ it wraps has its own
-luma function (fillFloatLumaFromRGB: 0.299 R + 0.587 G + 0.114 B in float32, straight from
-the interleaved bytes) and both are exported from the wheel's extension module, so this
-module calls them through ctypes: the reference project's luma and its dihedral hash
-(pdqDihedralHash256esFromFloatLuma), which derives all 8 rotations and flips from one DCT.
+the image, then the C++ blurs the whole plane four times over: some 15 ms of a 1-megapixel
+image on this project's 2-core machines. Here, for an image at least 128 pixels each way:
 
-The luma is the reference C++'s, not the wrapper's: the two differ by at most one float32
-unit in the last place on about half the pixels, and a hash bit can only move if a DCT
-coefficient sits that close to the median. bench/media_processing.py reports the Hamming
-distance to pdqhash.compute on every bench image (0 so far) and tests/reports/test_pdq_native.py
-bounds it at 2 on images of every mode, size and orientation.
+- the luma is Pillow's ("F": (299 R + 587 G + 114 B) / 1000 in float32), which differs
+  from the reference C++'s fillFloatLumaFromRGB (0.299 R + 0.587 G + 0.114 B) by at most
+  one float32 unit in the last place, and from the wrapper's float64 by no more;
+- the blur, decimation to 64 x 64, DCT, quality and the 8 rotations and flips are the
+  reference's as small matrix products (reports.pdq_matrices): about 4.5 ms in all.
+
+A smaller image goes through the C++ the wheel exports (pdqDihedralHash256esFromFloatLuma,
+called through ctypes), which costs next to nothing at that size. Video frames are hashed
+by the reference C++ as the reference vPDQ hashes them (FrameHasher).
+
+A hash bit can only move if a DCT coefficient sits within the rounding of the median, and
+dihedral() declines any image where it could move more than MAX_DRIFT bits (the caller then
+uses pdqhash). bench/media_processing.py reports the Hamming distance to pdqhash.compute on
+every bench image (0 so far) and tests/reports/test_pdq_native.py bounds it at 2 on images
+of every mode, size and orientation.
 
 The symbols are looked up by their C++ mangled names, which encode every parameter type:
 a pdqhash build whose functions take anything else has different names, the lookup fails,
@@ -27,6 +34,9 @@ import functools
 
 import numpy as np
 import pdqhash
+from PIL import Image
+
+from reports import pdq_matrices
 
 _LUMA = "_ZN8facebook3pdq7hashing20fillFloatLumaFromRGBEPhS2_S2_iiiiPf"
 # The one hash the reference vPDQ computes per frame (its PDQFrameBufferHasher).
@@ -38,10 +48,12 @@ _DIHEDRAL = (
 ORIENTATIONS = 8
 # The most hash bits the luma rounding may move before dihedral() declines (see _fragile).
 MAX_DRIFT = 2
-# How far the luma rounding can move a DCT coefficient, with a margin: five times the
-# largest difference measured against pdqhash's float64 luma (2e-3, in luma units, over
-# the bench and test images; the coefficients themselves run to hundreds).
-COEFFICIENT_TOLERANCE = 0.01
+# How far the rounding can move a DCT coefficient from pdqhash's, with a margin: twice
+# the largest difference measured (0.0095, over the bench and test images up to 4
+# megapixels; the coefficients themselves run to hundreds). Most of it is the reference's
+# own: its running sums along each row drift that far from exact arithmetic, where the
+# matrix products stay within 0.0005.
+COEFFICIENT_TOLERANCE = 0.02
 # The sign patterns the 8 orientations apply to the 16x16 DCT (transposing only reorders
 # it): as is, odd columns negated (flip X), odd rows (flip Y), both (rotate 180).
 _ROWS, _COLUMNS = np.indices((16, 16))
@@ -126,10 +138,10 @@ class FrameHasher:
         return self._words[::-1].astype(">u2").tobytes().hex(), int(self._quality.value)
 
 
-def dihedral(rgb: np.ndarray) -> tuple[list[str], int] | None:
+def dihedral(rgb: np.ndarray | Image.Image) -> tuple[list[str], int] | None:
     """The 8 PDQ hashes (as is, rotated 90, 180, 270, flipped X, Y, +1, -1: pdqhash's
-    order) as 64 hex digits, most significant bit first, and the quality (0-100), of
-    packed RGB pixels (height x width x 3, uint8).
+    order) as 64 hex digits, most significant bit first, and the quality (0-100), of an
+    RGB image or packed RGB pixels (height x width x 3, uint8).
 
     None when the luma rounding could move more than MAX_DRIFT bits of a hash (flat,
     nearly flat or degenerate images, whose coefficients crowd the median): the caller
@@ -138,14 +150,17 @@ def dihedral(rgb: np.ndarray) -> tuple[list[str], int] | None:
     functions = _functions()
     if functions is None:
         raise RuntimeError("this pdqhash build does not export the PDQ C++ functions")
-    luma_of, hash_of = functions
-    pixels = np.ascontiguousarray(rgb, dtype=np.uint8)
-    if pixels.ndim != 3 or pixels.shape[2] != 3:
-        raise ValueError(f"expected height x width x 3 RGB pixels, got shape {pixels.shape}")
-    rows, columns = pixels.shape[:2]
-    luma = np.empty((rows, columns), dtype=np.float32)
-    base = pixels.ctypes.data
-    luma_of(base, base + 1, base + 2, rows, columns, columns * 3, 3, luma.ctypes.data)
+    hash_of = functions[1]
+    luma = _luma(rgb)
+    rows, columns = luma.shape
+    if min(rows, columns) >= pdq_matrices.MIN_SIDE:
+        kept = pdq_matrices.downsample(luma)
+        coefficients = pdq_matrices.dct(kept)
+        if _fragile(coefficients):
+            return None
+        hashes = [pdq_matrices.hash_hex(c) for c in pdq_matrices.orientations(coefficients)]
+        return hashes, pdq_matrices.quality(kept)
+    luma = luma.copy()  # the reference filter works in place
     scratch = np.empty_like(luma)
     buffers = [
         np.empty(shape, dtype=np.float32) for shape in ((64, 64), (16, 64), (16, 16), (16, 16))
@@ -167,6 +182,22 @@ def dihedral(rgb: np.ndarray) -> tuple[list[str], int] | None:
         return None
     big_endian = words[:, ::-1].astype(">u2")
     return [row.tobytes().hex() for row in big_endian], int(quality.value)
+
+
+def _luma(rgb: np.ndarray | Image.Image) -> np.ndarray:
+    """Pillow's float luma (its RGB to "F": (299 R + 587 G + 114 B) / 1000 in float32, in
+    C over its own rows): within one float32 unit of the reference's, at under half its
+    cost: rows x columns float32, possibly read-only."""
+    if isinstance(rgb, Image.Image):
+        if rgb.mode != "RGB":
+            raise ValueError(f"expected an RGB image, got mode {rgb.mode}")
+        image = rgb
+    else:
+        pixels = np.ascontiguousarray(rgb, dtype=np.uint8)
+        if pixels.ndim != 3 or pixels.shape[2] != 3:
+            raise ValueError(f"expected height x width x 3 RGB pixels, got shape {pixels.shape}")
+        image = Image.fromarray(pixels)
+    return np.asarray(image.convert("F"))
 
 
 def _fragile(dct: np.ndarray) -> bool:
