@@ -64,6 +64,7 @@ PAGE_QUERIES_TARGET = 20
 CASE_PAGE_20_P95_TARGET_MS, CASE_PAGE_QUERIES_TARGET = 50, 15  # with 20 reports on the case
 SEED_INFO = "bench-cases-seed.json"
 RECEIVED_TRIGGER = "casework_audit_report_received"  # writes report.received (migration 0025)
+UNFILED_TRIGGER = "reports_unfiled_report_stored"  # adds it to the filer's work (reports 0018)
 
 # ---- the shape of the data ----------------------------------------------------------------
 
@@ -561,7 +562,9 @@ def seed(n_cases: int, *, seed: int, data_dir: Path, audit_log: bool) -> dict:
             cursor.execute("SET LOCAL session_replication_role = replica")
         # The seed writes each report's report.received event into its own chain; the
         # database's trigger (casework migration 0025) would write a second, unchained one.
-        cursor.execute(f"ALTER TABLE reports_report DISABLE TRIGGER {RECEIVED_TRIGGER}")
+        # Its reports are filed already: none goes into the filer's work (reports 0018).
+        for trigger in (RECEIVED_TRIGGER, UNFILED_TRIGGER):
+            cursor.execute(f"ALTER TABLE reports_report DISABLE TRIGGER {trigger}")
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         # Secondary indexes and unique constraints are dropped for the load and built again
         # afterwards from their own definitions (a sorted build is far cheaper than millions
@@ -595,7 +598,8 @@ def seed(n_cases: int, *, seed: int, data_dir: Path, audit_log: bool) -> dict:
         timings["index_build_s"] = round(time.perf_counter() - t, 1)
         if superuser:
             cursor.execute("SET LOCAL session_replication_role = origin")
-        cursor.execute(f"ALTER TABLE reports_report ENABLE TRIGGER {RECEIVED_TRIGGER}")
+        for trigger in (RECEIVED_TRIGGER, UNFILED_TRIGGER):
+            cursor.execute(f"ALTER TABLE reports_report ENABLE TRIGGER {trigger}")
         t = time.perf_counter()
     timings["commit_s"] = round(time.perf_counter() - t, 1)
     shutil.rmtree(folder, ignore_errors=True)

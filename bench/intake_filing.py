@@ -1,5 +1,6 @@
 """Figures bench/intake.py takes beside the HTTP load: how long reports waited between
-intake and their case (received_at to filed_at, i.e. claimable), and the raw ceiling of
+intake and their case (the report's received_at to its case link's added_at, i.e.
+claimable), and the raw ceiling of
 idempotent single-row INSERTs from Python in separate processes on the same database."""
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import time
 import psycopg
 
 RAW_TABLE = "bench_raw_intake"
-LAG = "extract(epoch FROM filed_at - received_at)"
-IN_RUN = "received_at BETWEEN %s::timestamptz AND %s::timestamptz"
+LAG = "extract(epoch FROM cr.added_at - r.received_at)"
+IN_RUN = "r.received_at BETWEEN %s::timestamptz AND %s::timestamptz"
 
 
 def database_now(pg_url: str) -> str:
@@ -26,7 +27,8 @@ def filing_lag(pg_url: str, since: str, until: str, wait_seconds: float = 60) ->
         deadline = time.monotonic() + wait_seconds
         while True:
             waiting = conn.execute(
-                f"SELECT count(*) FROM reports_report WHERE {IN_RUN} AND filed_at IS NULL",  # noqa: S608
+                f"""SELECT count(*) FROM reports_report r
+                JOIN reports_unfiledreport u ON u.report_id = r.id WHERE {IN_RUN}""",  # noqa: S608
                 [since, until],
             ).fetchone()[0]
             if not waiting or time.monotonic() > deadline:
@@ -35,13 +37,13 @@ def filing_lag(pg_url: str, since: str, until: str, wait_seconds: float = 60) ->
         row = conn.execute(
             f"""SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY {LAG}),
                 percentile_cont(0.95) WITHIN GROUP (ORDER BY {LAG}), max({LAG})
-            FROM reports_report WHERE {IN_RUN} AND filed_at IS NOT NULL""",  # noqa: S608
+            FROM reports_report r JOIN casework_casereport cr ON cr.report_id = r.id
+            WHERE {IN_RUN}""",  # noqa: S608
             [since, until],
         ).fetchone()
         cases = conn.execute(
-            """SELECT count(DISTINCT cr.case_id) FROM casework_casereport cr
-               JOIN reports_report r ON r.id = cr.report_id
-               WHERE r.received_at BETWEEN %s::timestamptz AND %s::timestamptz""",
+            f"""SELECT count(DISTINCT cr.case_id) FROM casework_casereport cr
+               JOIN reports_report r ON r.id = cr.report_id WHERE {IN_RUN}""",  # noqa: S608
             [since, until],
         ).fetchone()[0]
     filed, p50, p95, worst = row

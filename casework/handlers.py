@@ -15,6 +15,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 API_MIDDLEWARE = [
     "casework.metrics.RequestMetricsMiddleware",
@@ -37,6 +39,15 @@ class ApiHandler(WSGIHandler):
             super().load_middleware(is_async)
         finally:
             settings.MIDDLEWARE = site_middleware
+
+    def get_response(self, request: HttpRequest) -> HttpResponseBase:
+        """The answer, with its Content-Length (as the site's CommonMiddleware gives every
+        page's): without it gunicorn sends the answer chunked, and a client that does not
+        decode chunked bodies closes the connection and opens a new one for each report."""
+        response = super().get_response(request)
+        if not response.streaming and not response.has_header("Content-Length"):
+            response.headers["Content-Length"] = str(len(response.content))
+        return response
 
 
 def application_for(site: WSGIHandler, api: WSGIHandler) -> Callable[..., Iterable[bytes]]:

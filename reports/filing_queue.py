@@ -7,16 +7,15 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
 from reports import pdq_matcher
-from reports.models import Media, Report
+from reports.models import Media
 
 # Ready (processed, or failed for good) and not yet in a case, oldest first; reports locked
 # by another filer are skipped, not waited for.
 _CLAIM = """
-    SELECT id FROM reports_report WHERE filed_at IS NULL AND {which}
-    ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
+    SELECT report_id FROM reports_unfiledreport WHERE {which}
+    ORDER BY report_id LIMIT %s FOR UPDATE SKIP LOCKED
 """
 
 
@@ -25,14 +24,19 @@ def claim_reports_to_file(limit: int, only: list[int] | None = None) -> list[int
     ids; with only, those of these reports not filed yet, ready or not (filing on demand)."""
     with connection.cursor() as cursor:
         if only is None:
-            cursor.execute(_CLAIM.format(which="status <> 'received'"), [limit])
+            cursor.execute(_CLAIM.format(which="ready"), [limit])
         else:
-            cursor.execute(_CLAIM.format(which="id = ANY(%s)"), [list(only), limit])
+            cursor.execute(_CLAIM.format(which="report_id = ANY(%s)"), [list(only), limit])
         return [row[0] for row in cursor.fetchall()]
 
 
 def mark_filed(report_ids: list[int]) -> None:
-    Report.objects.filter(pk__in=report_ids).update(filed_at=timezone.now())
+    """The claimed reports are in their cases: they leave the filer's work (committed, or
+    rolled back, with the cases)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM reports_unfiledreport WHERE report_id = ANY(%s)", [list(report_ids)]
+        )
 
 
 def content_hashes(report_ids: list[int]) -> dict[int, set[str]]:

@@ -79,9 +79,6 @@ class Report(models.Model):
     pixels = models.PositiveBigIntegerField(
         default=0, help_text="The pixels its media declare to decode (the platform's budget)"
     )
-    filed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When it joined a case (the filer sets it)"
-    )
 
     class Meta:
         constraints = [
@@ -92,12 +89,6 @@ class Report(models.Model):
         ]
         indexes = [
             models.Index(fields=["received_at"]),
-            # the filer's work: ready reports not yet in a case, oldest first
-            models.Index(
-                fields=["id"],
-                name="report_to_file_idx",
-                condition=models.Q(filed_at__isnull=True) & ~models.Q(status="received"),
-            ),
             models.Index(fields=["platform", "received_at"], name="report_platform_recent_idx"),
             # an uploader's other reports, newest first
             models.Index(
@@ -114,6 +105,29 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report {self.pk} ({self.source}:{self.external_id})"
+
+
+class UnfiledReport(models.Model):
+    """A report not yet in a case: the filer's work. PostgreSQL adds the row as the report
+    is stored and marks it ready with the report (reports migration 0018); the filer deletes
+    it in the transaction that files the report. Filing leaves the wide report row alone:
+    no row lock on it, no second version of it, no index entries written again."""
+
+    report = models.OneToOneField(
+        Report, on_delete=models.CASCADE, primary_key=True, related_name="unfiled"
+    )
+    ready = models.BooleanField(help_text="Its media are processed (or failed for good)")
+
+    class Meta:
+        indexes = [
+            # the filer's work: ready reports, oldest first
+            models.Index(
+                fields=["report"], name="unfiled_ready_idx", condition=models.Q(ready=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Report {self.report_id} waiting to be filed"
 
 
 class Media(models.Model):

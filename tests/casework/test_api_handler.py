@@ -68,6 +68,8 @@ def test_a_report_through_the_api_chain_is_stored_and_answered_with_every_header
     assert headers["x-frame-options"] == ["DENY"]
     assert headers["x-content-type-options"] == ["nosniff"]
     assert "set-cookie" not in headers  # no session is made for a platform
+    # Its length is given, so the client may send the next report on the same connection.
+    assert headers["content-length"] == [str(len(answer["body"]))]
 
     repeat = post_report(served, token, report_document("served-1"))
     assert repeat["status"] == 200
@@ -83,6 +85,7 @@ def test_the_api_chain_still_refuses_an_oversized_body_and_answers_unknown_paths
     assert json.loads(answer["body"])["errors"][0]["field"] == "body"
     missing = served("GET", "/api/v1/nothing-here")
     assert missing["status"] == 404
+    assert missing["headers"]["content-length"] == [str(len(missing["body"]))]
     assert json.loads(missing["body"])["errors"][0]["field"] == "path"
     assert "no-store" in missing["headers"]["cache-control"][0]
     unknown = post_report(served, "not-a-token", report_document())

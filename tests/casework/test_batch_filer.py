@@ -20,7 +20,7 @@ from PIL import Image
 from casework.cases import filer, receivers
 from casework.models import AuditEvent, Case, CaseReport
 from reports import api, synthetic
-from reports.models import Report
+from reports.models import Report, UnfiledReport
 from tests.casework.test_cases import make_report
 from tests.reports.test_matching import make_media
 
@@ -47,7 +47,7 @@ def test_a_batch_groups_exact_and_near_duplicates_into_one_case_each():
     assert Case.objects.count() == 3
     assert AuditEvent.objects.filter(action="case.opened").count() == 3
     assert AuditEvent.objects.filter(action="case.report_added").count() == 3
-    assert not Report.objects.filter(filed_at__isnull=True).exists()
+    assert not UnfiledReport.objects.exists()
     assert filer.file_batch() == {}
 
 
