@@ -143,3 +143,17 @@ def test_wake_ups_are_one_now_and_one_at_the_end_of_the_interval(monkeypatch):
     time.sleep(receivers.WAKE_INTERVAL)
     assert len(sent) == 2
     assert sent[1] - sent[0] >= receivers.WAKE_INTERVAL * 0.9
+
+
+def test_the_database_keeps_the_filers_work_as_reports_are_stored_processed_and_filed():
+    waiting = make_report(1, sha256s=["a" * 64])
+    Report.objects.filter(pk=waiting.pk).update(status="received")
+    assert UnfiledReport.objects.get(report=waiting).ready is False
+    Report.objects.filter(pk=waiting.pk).update(status="processed")
+    assert UnfiledReport.objects.get(report=waiting).ready is True
+
+    filer.file_batch()
+    assert not UnfiledReport.objects.filter(report=waiting).exists()
+    Report.objects.filter(pk=waiting.pk).update(status="failed")  # a filed report stays filed
+    assert not UnfiledReport.objects.filter(report=waiting).exists()
+    assert filer.file_batch() == {}
