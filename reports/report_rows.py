@@ -9,10 +9,12 @@ from typing import Any
 
 import psycopg
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
+from reports import sealing
 from reports.models import Platform, Report
 from reports.schemas import ReportIn
+from reports.sealed_fields import DigestField, SealedField
 
 # The columns of report_unique_external_id, the conflict a repeat hits.
 CONFLICT_COLUMNS = ("platform_id", "source", "external_id_digest")
@@ -66,17 +68,7 @@ def insert_new(rows: list[Report]) -> tuple[list[Report], dict[Key, Report]]:
     began. The rows' keys must be distinct; the inserted are returned in key order."""
     if not rows:
         return [], {}
-    fields = _fields()
-    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a lookup a value
-    params = [
-        [
-            *(f.get_db_prep_save(f.pre_save(row, True), db) for f in fields),
-            row.platform_id,
-            row.source,
-            row.external_id_digest,
-        ]
-        for row in rows
-    ]
+    params = _values(rows)
     # In key order: two transactions inserting overlapping keys then take the unique index's
     # entries in the same order and wait for each other instead of deadlocking.
     order = sorted(range(len(rows)), key=lambda i: (rows[i].source, rows[i].external_id_digest))
@@ -89,9 +81,7 @@ def insert_new(rows: list[Report]) -> tuple[list[Report], dict[Key, Report]]:
             cursor.execute(_insert_sql(), params[0], prepare=True)
             answers = [cursor.fetchone()]
         else:
-            # One short statement, pipelined for every row: a multi-row VALUES list costs
-            # more to build and parse on the client than the rows cost to insert.
-            answers = _returned_by_each(cursor, _insert_sql(), params)
+            answers = _insert_copied(cursor, params)
     inserted, earlier = [], {}
     for row, answer in zip(rows, answers, strict=True):
         if answer is None:
@@ -105,6 +95,27 @@ def insert_new(rows: list[Report]) -> tuple[list[Report], dict[Key, Report]]:
         else:
             earlier[(row.source, row.external_id)] = _stored(pk, status)
     return inserted, earlier
+
+
+def _values(rows: list[Report]) -> list[list[Any]]:
+    """Each row's insert values, as its fields' pre_save and get_db_prep_save give them (the
+    sealed and digest fields' with the current key looked up once for all the rows), then
+    the key the single statement looks a repeat up by."""
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a lookup a value
+    seal, digest = sealing.Sealer(), sealing.Digester()
+    params = []
+    for row in rows:
+        values = []
+        for f in _fields():
+            if isinstance(f, SealedField):
+                values.append(f.sealed(getattr(row, f.attname), seal))
+            elif isinstance(f, DigestField):
+                values.append(f.stamp(row, digest))
+            else:
+                values.append(f.get_db_prep_save(f.pre_save(row, True), db))
+        values += [row.platform_id, row.source, row.external_id_digest]
+        params.append(values)
+    return params
 
 
 @cache
@@ -131,14 +142,69 @@ def _stored(pk: int, status: str) -> Report:
     return Report.from_db(DEFAULT_DB_ALIAS, ["id", "status"], [pk, status])
 
 
-def _returned_by_each(cursor: Any, sql: str, params: list[list[Any]]) -> list[Any]:
-    """executemany with RETURNING: the row each parameter set returned (None if skipped)."""
-    cursor.executemany(sql, params, returning=True)
-    returned = []
-    while True:
-        returned.append(cursor.fetchone())
-        if not cursor.nextset():
-            return returned
+# The rows of one many-row insert, copied in first. It lives as long as the connection and
+# is emptied at each commit, so the catalog is not written for every batch.
+BATCH_TABLE = "report_batch"
+
+
+def _insert_copied(cursor: Any, params: list[list[Any]]) -> list[Any]:
+    """Many rows as two statements: COPY into the session's batch table, then one INSERT …
+    SELECT … ON CONFLICT DO NOTHING, which answers each row (a statement per row costs
+    PostgreSQL an executor start and its row triggers a query each; one statement lets the
+    triggers take all the rows at once). In a transaction: the table empties at commit."""
+    with transaction.atomic(savepoint=False):
+        # Emptied too in case an earlier batch of this transaction left its rows.
+        cursor.execute(f"{_batch_table_sql()}; DELETE FROM {BATCH_TABLE}")  # noqa: S608
+        width = len(_fields())  # the key columns the single statement needs stay behind
+        with cursor.copy(_copy_sql()) as copy:
+            for n, row in enumerate(params):
+                copy.write_row((n, *row[:width]))
+        cursor.execute(_from_batch_sql())
+        answers: list[Any] = [None] * len(params)
+        for n, pk, status, created in cursor.fetchall():
+            answers[n] = (pk, status, created)
+    return answers
+
+
+def _insert_columns() -> list[str]:
+    return [f.column for f in _fields()]
+
+
+@cache
+def _batch_table_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in _insert_columns())
+    return (
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {BATCH_TABLE} ON COMMIT DELETE ROWS AS "  # noqa: S608
+        f"SELECT 0 AS n, {columns} FROM {quote(Report._meta.db_table)} WITH NO DATA"
+    )
+
+
+@cache
+def _copy_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in _insert_columns())
+    return f"COPY {BATCH_TABLE} (n, {columns}) FROM STDIN"
+
+
+@cache
+def _from_batch_sql() -> str:
+    """Insert the copied rows in key order (see insert_new), each answered by its n: the new
+    ones from RETURNING, the others by the stored report (which the statement's snapshot
+    shows as it was before the statement, so a row is answered once)."""
+    quote = connection.ops.quote_name
+    table = quote(Report._meta.db_table)
+    columns = ", ".join(quote(c) for c in _insert_columns())
+    key = ", ".join(CONFLICT_COLUMNS)
+    return (
+        f"WITH new AS (INSERT INTO {table} ({columns}) "  # noqa: S608
+        f"SELECT {columns} FROM {BATCH_TABLE} ORDER BY source, external_id_digest "
+        f"ON CONFLICT ({', '.join(CONFLICT_COLUMNS)}) DO NOTHING "
+        "RETURNING id, status, platform_id, source, external_id_digest) "
+        f"SELECT b.n, new.id, new.status, true FROM new JOIN {BATCH_TABLE} b USING ({key}) "
+        f"UNION ALL SELECT b.n, r.id, r.status, false FROM {BATCH_TABLE} b "
+        f"JOIN {table} r USING ({key})"
+    )
 
 
 def rotating_keys() -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 
 from reports import sealing
 
@@ -28,15 +29,22 @@ class SealedField(models.BinaryField):
     def context(self) -> str:
         return f"{self.model._meta.db_table}.{self.column}"
 
+    @cached_property
+    def _context_bytes(self) -> bytes:
+        return self.context.encode()
+
+    def sealed(self, value: Any, seal: sealing.Sealer) -> bytes | None:
+        """The value as stored: sealed by seal, bound to this column."""
+        return None if value is None else seal(self.to_bytes(value), self._context_bytes)
+
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None:
             return None
         return self.from_bytes(sealing.unseal(bytes(value), self.context))
 
     def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
-        if value is None:
-            return None
-        return connection.Database.Binary(sealing.seal(self.to_bytes(value), self.context))
+        sealed = self.sealed(value, sealing.Sealer())
+        return None if sealed is None else connection.Database.Binary(sealed)
 
     def _check_str_default_value(self) -> list[Any]:
         return []  # the default is the plaintext's, not bytes
@@ -62,9 +70,13 @@ class SealedTextField(SealedField):
         return data.decode()
 
 
+# One encoder for every value: json.dumps with options builds a new one each call.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 class SealedJSONField(SealedField):
     def to_bytes(self, value: Any) -> bytes:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        return _COMPACT_JSON.encode(value).encode()
 
     def from_bytes(self, data: bytes) -> Any:
         return json.loads(data)
@@ -110,9 +122,13 @@ class DigestField(models.CharField):
         return normal_text(value, self.casefold)
 
     def pre_save(self, model_instance: models.Model, add: bool) -> str:
-        plain = self.plaintext_of(model_instance)
-        value = sealing.digest(self.purpose, plain) if plain else ""
-        setattr(model_instance, self.attname, value)
+        return self.stamp(model_instance, sealing.Digester())
+
+    def stamp(self, instance: models.Model, digest: sealing.Digester) -> str:
+        """Set and return the instance's digest, taken by digest."""
+        plain = self.plaintext_of(instance)
+        value = digest(self.purpose, plain) if plain else ""
+        setattr(instance, self.attname, value)
         return value
 
     def candidates(self, value: Any) -> list[str]:

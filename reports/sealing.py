@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
+import os
 from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
@@ -54,12 +54,22 @@ def prefix(key_id: str) -> bytes:
     return MAGIC + bytes([len(encoded)]) + encoded
 
 
+class Sealer:
+    """seal() bound to the current key: what sealing many values costs once, not per value."""
+
+    def __init__(self) -> None:
+        key_id = current_key_id()
+        self._cipher = _cipher(settings.EVIDENCE_KEYS[key_id])
+        self._prefix = prefix(key_id)
+
+    def __call__(self, plaintext: bytes, context: bytes) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return self._prefix + nonce + self._cipher.encrypt(nonce, plaintext, context)
+
+
 def seal(plaintext: bytes, context: str) -> bytes:
     """Seal plaintext for the column named by context (e.g. "reports_report.uploader")."""
-    key_id = current_key_id()
-    nonce = secrets.token_bytes(NONCE_BYTES)
-    sealed = _cipher(settings.EVIDENCE_KEYS[key_id]).encrypt(nonce, plaintext, context.encode())
-    return prefix(key_id) + nonce + sealed
+    return Sealer()(plaintext, context.encode())
 
 
 def key_id_of(blob: bytes) -> str:
@@ -96,17 +106,24 @@ def unseal_text(value: str, context: str) -> str:
     return unseal(blob, context).decode()
 
 
-def _digest(evidence_key: bytes, purpose: str, value: str) -> str:
-    key = _derive(evidence_key, DIGEST_INFO)
-    message = purpose.encode() + b"\x00" + value.encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+class Digester:
+    """digest() bound to the current key (its HMAC keyed once, then copied for each value)."""
+
+    def __init__(self, evidence_key: bytes | None = None) -> None:
+        key = evidence_key or settings.EVIDENCE_KEYS[current_key_id()]
+        self._keyed = hmac.new(_derive(key, DIGEST_INFO), digestmod=hashlib.sha256)
+
+    def __call__(self, purpose: str, value: str) -> str:
+        mac = self._keyed.copy()
+        mac.update(purpose.encode() + b"\x00" + value.encode())
+        return mac.hexdigest()
 
 
 def digest(purpose: str, value: str) -> str:
     """The keyed digest of value under the current key, for an equality lookup column."""
-    return _digest(settings.EVIDENCE_KEYS[current_key_id()], purpose, value)
+    return Digester()(purpose, value)
 
 
 def candidate_digests(purpose: str, value: str) -> list[str]:
     """value's digest under every configured key: what a lookup searches for."""
-    return [_digest(key, purpose, value) for key in settings.EVIDENCE_KEYS.values()]
+    return [Digester(key)(purpose, value) for key in settings.EVIDENCE_KEYS.values()]
