@@ -253,3 +253,23 @@ def test_a_chunk_the_database_refuses_answers_503_and_the_rest_stands(token):
     assert stored("db-1") == stored("db-2") == 0 and stored("db-3") == 1
     again = post_batch(token, documents).json()["results"]
     assert [r["status"] for r in again] == [201, 201, 200]
+
+
+def test_every_item_of_many_chunks_is_answered_with_its_own_report(token, intake, monkeypatch):
+    from reports import batch_intake
+    from reports.models import UnfiledReport
+
+    monkeypatch.setattr(batch_intake, "CHUNK", 4)  # in one test transaction: chunks share it
+    intake.post(report_document("m-seen"))
+    names = ["m-9", "m-2", "m-seen", "m-7", "m-1", "m-2", "m-5", "m-8", "m-3", "m-seen"]
+    results = post_batch(token, [report_document(n) for n in names]).json()["results"]
+    assert [r["status"] for r in results] == [201, 201, 200, 201, 201, 200, 201, 201, 201, 200]
+    ids = [r["report"]["id"] for r in results]
+    by_id = {r.pk: r.external_id for r in Report.objects.filter(pk__in=ids)}
+    assert [by_id[i] for i in ids] == names
+    new = {i for i, r in zip(ids, results, strict=True) if r["status"] == 201}
+    assert set(UnfiledReport.objects.filter(ready=True).values_list("report", flat=True)) >= new
+    events = AuditEvent.objects.filter(
+        action="report.received", target__in=[f"report:{i}" for i in new]
+    )
+    assert events.count() == len(new) == 7
