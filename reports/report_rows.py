@@ -60,9 +60,10 @@ def _fields() -> list[Any]:
 
 
 def insert_new(rows: list[Report]) -> tuple[list[Report], dict[Key, Report]]:
-    """Insert the rows whose (platform, source, external_id) is not stored yet, in one round
-    trip; return those inserted, with pk and state set as a save would set them, and the
-    stored report (id and status) each skipped row repeats. A row racing another
+    """Insert the rows whose (platform, source, external_id) is not stored yet (one row in one
+    round trip, many in three: see _insert_copied); return those inserted, with pk and state
+    set as a save would set them, and the stored report (id and status) each skipped row
+    repeats. A row racing another
     transaction's insert of the same key waits for it and is skipped if it commits; that
     report may then be missing from the second answer, committed after this statement
     began. The rows' keys must be distinct; the inserted are returned in key order."""
@@ -78,7 +79,9 @@ def insert_new(rows: list[Report]) -> tuple[list[Report], dict[Key, Report]]:
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
         if len(rows) == 1:
-            cursor.execute(_insert_sql(), params[0], prepare=True)
+            only = rows[0]  # then its key, by which the statement looks a repeat up
+            key = [only.platform_id, only.source, only.external_id_digest]
+            cursor.execute(_insert_sql(), [*params[0], *key], prepare=True)
             answers = [cursor.fetchone()]
         else:
             answers = _insert_copied(cursor, params)
@@ -99,8 +102,7 @@ def insert_new(rows: list[Report]) -> tuple[list[Report], dict[Key, Report]]:
 
 def _values(rows: list[Report]) -> list[list[Any]]:
     """Each row's insert values, as its fields' pre_save and get_db_prep_save give them (the
-    sealed and digest fields' with the current key looked up once for all the rows), then
-    the key the single statement looks a repeat up by."""
+    sealed and digest fields' with the current key looked up once for all the rows)."""
     db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a lookup a value
     seal, digest = sealing.Sealer(), sealing.Digester()
     params = []
@@ -113,7 +115,6 @@ def _values(rows: list[Report]) -> list[list[Any]]:
                 values.append(f.stamp(row, digest))
             else:
                 values.append(f.get_db_prep_save(f.pre_save(row, True), db))
-        values += [row.platform_id, row.source, row.external_id_digest]
         params.append(values)
     return params
 
@@ -155,10 +156,9 @@ def _insert_copied(cursor: Any, params: list[list[Any]]) -> list[Any]:
     with transaction.atomic(savepoint=False):
         # Emptied too in case an earlier batch of this transaction left its rows.
         cursor.execute(f"{_batch_table_sql()}; DELETE FROM {BATCH_TABLE}")  # noqa: S608
-        width = len(_fields())  # the key columns the single statement needs stay behind
         with cursor.copy(_copy_sql()) as copy:
             for n, row in enumerate(params):
-                copy.write_row((n, *row[:width]))
+                copy.write_row((n, *row))
         cursor.execute(_from_batch_sql())
         answers: list[Any] = [None] * len(params)
         for n, pk, status, created in cursor.fetchall():
