@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -41,8 +42,10 @@ def layout(data: bytes, content_type: str) -> Layout:
 PNG_PIXEL_CHUNKS = {b"IDAT", b"fdAT"}
 
 
-def _png(data: bytes) -> tuple[int, int]:
-    pos, pixels, frames = 8, 0, 1
+def png_chunks(data: bytes) -> Iterator[tuple[bytes, int, int]]:
+    """(type, body start, body end) of each chunk after a PNG's signature, through IEND;
+    LayoutError if the file ends first or a chunk runs past its end."""
+    pos = 8
     while True:
         if pos + 8 > len(data):
             raise LayoutError("truncated: the file ends before its IEND chunk")
@@ -50,13 +53,20 @@ def _png(data: bytes) -> tuple[int, int]:
         end = pos + 12 + length
         if end > len(data):
             raise LayoutError(f"truncated: the {kind!r} chunk runs past the end of the file")
-        if kind in PNG_PIXEL_CHUNKS:
-            pixels += end - pos
-        elif kind == b"acTL" and length >= 8:
-            (frames,) = struct.unpack_from(">I", data, pos + 8)
-        elif kind == b"IEND":
-            return pixels, max(1, frames)
+        yield kind, pos + 8, end - 4
+        if kind == b"IEND":
+            return
         pos = end
+
+
+def _png(data: bytes) -> tuple[int, int]:
+    pixels, frames = 0, 1
+    for kind, start, end in png_chunks(data):
+        if kind in PNG_PIXEL_CHUNKS:
+            pixels += end - start + 12  # length, type and CRC besides the body
+        elif kind == b"acTL" and end - start >= 8:
+            (frames,) = struct.unpack_from(">I", data, start)
+    return pixels, max(1, frames)
 
 
 # The next marker after entropy-coded data: 0xFF not followed by a stuffed zero or a restart.

@@ -21,6 +21,8 @@ import struct
 
 from isal import isal_zlib
 
+from reports.image_layout import LayoutError, png_chunks
+
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Above this, the inflated rows and their stored copy (two full-size buffers) are not worth
 # holding at once; Pillow streams them instead.
@@ -33,7 +35,7 @@ _ZLIB_HEADER = b"\x78\x01"  # deflate, 32 KB window, no dictionary (31 divides 0
 def stored(data: bytes) -> bytes | None:
     """The same PNG with its pixel stream stored uncompressed, or None (see the module)."""
     chunks = _chunks(data)
-    if chunks is None or not chunks or chunks[0][0] != b"IHDR" or len(chunks[0][1]) != 13:
+    if chunks is None or chunks[0][0] != b"IHDR" or len(chunks[0][1]) != 13:
         return None
     width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunks[0][1])
     if colour not in _CHANNELS or interlace or not 0 < width * height <= MAX_PIXELS:
@@ -47,7 +49,7 @@ def stored(data: bytes) -> bytes | None:
         rows = isal_zlib.decompressobj().decompress(stream, expected)
     except isal_zlib.error:
         return None
-    if not stream or len(rows) != expected:
+    if len(rows) != expected:
         return None
     out, idat_written = [SIGNATURE], False
     for kind, body in chunks:
@@ -63,18 +65,11 @@ def _chunks(data: bytes) -> list[tuple[bytes, memoryview]] | None:
     """(type, body) of every chunk through IEND, or None if the file is not well formed."""
     if not data.startswith(SIGNATURE):
         return None
-    view, position, chunks = memoryview(data), len(SIGNATURE), []
-    while position + 12 <= len(data):
-        (length,) = struct.unpack_from(">I", data, position)
-        kind = data[position + 4 : position + 8]
-        end = position + 8 + length
-        if end + 4 > len(data):
-            return None
-        chunks.append((kind, view[position + 8 : end]))
-        position = end + 4
-        if kind == b"IEND":
-            return chunks
-    return None
+    view = memoryview(data)
+    try:
+        return [(kind, view[start:end]) for kind, start, end in png_chunks(data)]
+    except LayoutError:
+        return None
 
 
 def _chunk(kind: bytes, body: bytes | memoryview) -> bytes:
