@@ -39,6 +39,7 @@ def test_the_exchanges_admin_shows_progress_and_errors(open_tab, transactional_d
         ), "the list scrolls sideways at 1366 px"
         screenshot(tab, f"admin-exchanges-{width}")
         tab.page.click("#result_list a:text('ncmec-genai')")
+        tab.page.wait_for_url("**/exchange/*/change/")  # the click only starts the navigation
         text = tab.page.inner_text("#content")
         assert "EXCHANGE_NCMEC_GENAI_PASSWORD NOT SET" in text and "Failed" in text
         screenshot(tab, f"admin-exchange-{width}")
